@@ -1,0 +1,3 @@
+from gis_tracker import create_app
+
+app = create_app()

@@ -1,0 +1,37 @@
+"""Shifeng District planning GIS: the Flask application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Create the app: load config, bind subsystems, register blueprints and the CLI."""
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config or Config())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from . import cli, handlers, i18n, security
+    from .db import db
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    handlers.init_app(app)
+
+    from .api import ogc
+    from .web import auth, health, map as map_page
+
+    for bp in (health.bp, auth.bp, map_page.bp, ogc.bp):
+        app.register_blueprint(bp)
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""JSON blueprints: OGC API – Features and the app's own API."""

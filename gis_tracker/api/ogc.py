@@ -1,0 +1,147 @@
+"""OGC API – Features (Part 1 core, GeoJSON) at ``/ogc``, so QGIS and GDAL can read our layers."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from .. import catalog
+from ..db import db
+from ..errors import NotFound
+from ..i18n import pick
+from ..services import features
+from .params import parse_feature_id, parse_item_query
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+GEOJSON = "application/geo+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def _collection_or_404(collection_id: str) -> catalog.Collection:
+    coll = catalog.get(collection_id)
+    if coll is None:
+        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
+    return coll
+
+
+def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) -> dict:
+    base = url_for("ogc.collection", collection_id=coll.id, _external=True)
+    doc = {
+        "id": coll.id,
+        "title": pick(coll.title, coll.title_en),
+        "description": coll.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            {"href": base, "rel": "self", "type": "application/json", "title": coll.title},
+            {"href": base + "/items", "rel": "items", "type": GEOJSON, "title": coll.title},
+        ],
+        "properties": {
+            f.name: {"type": f.type, "title": pick(f.label, f.label_en), "required": f.required,
+                     **({"enum": list(f.choices)} if f.choices else {}),
+                     **({"readOnly": True} if f.expr else {})}
+            for f in coll.fields
+        },
+        "geometryType": coll.geometry_type,
+    }
+    if ext:
+        doc["extent"] = {"spatial": {"bbox": [ext], "crs": CRS84}}
+    return doc
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    """Return the landing page with links to the API parts."""
+    root = url_for("ogc.landing", _external=True).rstrip("/")
+    return jsonify({
+        "title": pick("石峰区规划数据服务", "Shifeng District planning data"),
+        "description": pick("OGC API – Features：规划片区、搬迁企业、保护区、水体、建设项目",
+                            "OGC API – Features: zones, enterprises, protected areas, water, projects"),
+        "links": [
+            {"href": root, "rel": "self", "type": "application/json", "title": "landing page"},
+            {"href": root + "/conformance", "rel": "conformance", "type": "application/json",
+             "title": "conformance"},
+            {"href": root + "/collections", "rel": "data", "type": "application/json",
+             "title": "collections"},
+        ],
+    })
+
+
+@bp.get("/conformance")
+def conformance():
+    """Return the conformance classes we implement."""
+    return jsonify({"conformsTo": CONFORMANCE})
+
+
+@bp.get("/collections")
+def collections():
+    """List the collections."""
+    docs = [_collection_doc(c, features.extent(db.session, c)) for c in catalog.collections().values()]
+    return jsonify({
+        "collections": docs,
+        "links": [{"href": url_for("ogc.collections", _external=True), "rel": "self",
+                   "type": "application/json"}],
+    })
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    """Describe one collection."""
+    coll = _collection_or_404(collection_id)
+    return jsonify(_collection_doc(coll, features.extent(db.session, coll)))
+
+
+def _page_link(coll_id: str, rel: str, offset: int, limit: int) -> dict:
+    args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
+    args.update({"offset": offset, "limit": limit})
+    href = url_for("ogc.items", collection_id=coll_id, _external=True) + "?" + urlencode(args)
+    return {"href": href, "rel": rel, "type": GEOJSON}
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """Return features as a GeoJSON FeatureCollection, paged with ``next`` links."""
+    coll = _collection_or_404(collection_id)
+    cfg = current_app.config
+    query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"])
+    page = features.query_items(db.session, coll, query)
+    links = [_page_link(coll.id, "self", query.offset, query.limit)]
+    if query.offset + len(page.features) < page.number_matched:
+        links.append(_page_link(coll.id, "next", query.offset + query.limit, query.limit))
+    if query.offset > 0:
+        links.append(_page_link(coll.id, "prev", max(0, query.offset - query.limit), query.limit))
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": page.number_matched,
+        "numberReturned": len(page.features),
+        "links": links,
+    }
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(page.features) + "]}"
+    return Response(body, mimetype=GEOJSON)
+
+
+def item_etag(collection_id: str, fid: int, version: int) -> str:
+    """Return the strong ETag of a feature version."""
+    return f'"{collection_id}-{fid}-v{version}"'
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    """Return one feature with its ETag."""
+    coll = _collection_or_404(collection_id)
+    fid = parse_feature_id(feature_id)
+    found = features.get_item(db.session, coll, fid) if fid is not None else None
+    if found is None:
+        raise NotFound(f"{coll.id} 中不存在要素 {feature_id[:40]!r} / no such feature", code="unknown_feature")
+    text, version = found
+    resp = Response(text, mimetype=GEOJSON)
+    resp.headers["ETag"] = item_etag(coll.id, fid, version)
+    return resp

@@ -1,0 +1,56 @@
+"""Configuration read from the environment; nothing happens at import."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY from the environment or a key kept in ``var/``.
+
+    A key kept on disk survives restarts, so users stay logged in when the
+    server is restarted.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = PROJECT_ROOT / "var" / "secret_key"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings for a running server, from environment variables."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = _secret_key()
+        # None means: use (and if needed start) the private cluster in var/pg.
+        self.DATABASE_URL = env.get("DATABASE_URL") or None
+        self.STATEMENT_TIMEOUT_MS = int(env.get("STATEMENT_TIMEOUT_MS", "15000"))
+        # Optional basemap: an XYZ tile URL template, e.g. Tianditu with a key.
+        self.BASEMAP_URL = env.get("BASEMAP_URL", "")
+        self.BASEMAP_ATTRIBUTION = env.get("BASEMAP_ATTRIBUTION", "")
+        self.DEFAULT_LANGUAGE = env.get("DEFAULT_LANGUAGE", "zh")
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024
+        self.OGC_MAX_LIMIT = int(env.get("OGC_MAX_LIMIT", "10000"))
+        self.OGC_DEFAULT_LIMIT = int(env.get("OGC_DEFAULT_LIMIT", "100"))
+        self.DATA_DIR = Path(env.get("DATA_DIR", PROJECT_ROOT / "var" / "files"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.TESTING = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: the throwaway database from TEST_DATABASE_URL."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.DATABASE_URL = database_url
+        self.TESTING = True

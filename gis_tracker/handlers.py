@@ -1,0 +1,76 @@
+"""Turn every error into a clean answer: JSON for the API, a page for the browser.
+
+No stack trace ever reaches a user; unexpected errors are logged with their
+trace and answered with a generic 500.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from .errors import AppError, DatabaseUnavailable
+from .i18n import gettext as _
+from .security import is_api_request
+
+LOGGER = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
+    413: "payload_too_large", 415: "unsupported_media_type", 422: "unprocessable",
+    428: "precondition_required", 429: "too_many_requests", 500: "internal_error",
+    503: "database_unavailable",
+}
+HTTP_MESSAGES = {
+    400: "请求有误", 401: "需要登录", 403: "无权访问", 404: "未找到该页面或对象",
+    405: "不支持该请求方法", 413: "上传内容过大", 429: "请求过于频繁，请稍后再试",
+    500: "服务器内部错误，请联系管理员", 503: "数据库暂时不可用，请稍后再试",
+}
+
+
+def _respond(status: int, code: str, message: str, extra: dict | None = None):
+    headers = {"Retry-After": "5"} if status == 503 else {}
+    if is_api_request():
+        body = {"code": code, "message": message}
+        body.update(extra or {})
+        return jsonify(body), status, headers
+    return render_template("error.html", status=status, message=message), status, headers
+
+
+def _app_error(exc: AppError):
+    if exc.status == 401 and not is_api_request():
+        from flask import redirect, url_for
+        return redirect(url_for("auth.login"))
+    return _respond(exc.status, exc.code, exc.message, exc.details)
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    message = _(HTTP_MESSAGES.get(status, exc.name))
+    return _respond(status, HTTP_CODES.get(status, "http_error"), message)
+
+
+def _database_error(exc: Exception):
+    if isinstance(exc, (OperationalError, PoolTimeout)) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        LOGGER.warning("database unavailable: %s", exc.__class__.__name__)
+        err = DatabaseUnavailable(_(HTTP_MESSAGES[503]))
+        return _respond(503, err.code, err.message)
+    return _unexpected(exc)
+
+
+def _unexpected(exc: Exception):
+    LOGGER.exception("unexpected error")
+    return _respond(500, "internal_error", _(HTTP_MESSAGES[500]))
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(AppError, _app_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeout, _database_error)
+    app.register_error_handler(Exception, _unexpected)

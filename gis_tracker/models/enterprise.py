@@ -1,0 +1,33 @@
+"""Qingshuitang enterprises that must relocate, close or transform."""
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import STORAGE_SRID, Base
+from .base import TrackedMixin
+
+
+class Enterprise(TrackedMixin, Base):
+    """One of the 172 Qingshuitang enterprises and its current relocation state."""
+
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    industry: Mapped[str | None] = mapped_column(String(40))
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    land_area_m2: Mapped[float | None] = mapped_column(Float)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(20), nullable=False)  # relocate | close | transform
+    destination: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(30), nullable=False, default="not_started")
+    # Stage code -> ISO date the stage was reached / is planned.
+    stage_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    planned_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    parcel_geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True))

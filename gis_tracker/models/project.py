@@ -1,0 +1,36 @@
+"""Construction projects, checked against protected areas and water."""
+from __future__ import annotations
+
+from datetime import date
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import STORAGE_SRID, Base
+from .base import TrackedMixin
+
+PROJECT_TYPES = ("industrial", "commercial", "residential", "infrastructure",
+                 "public", "tourism", "livestock", "logistics")
+PROJECT_STATUSES = ("planned", "approved", "under_construction", "completed")
+
+
+class Project(TrackedMixin, Base):
+    """A construction project with its footprint and land-use attributes."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    project_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    investment_wan: Mapped[float | None] = mapped_column(Float)  # 万元
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
+    park_level: Mapped[str | None] = mapped_column(String(20))  # national | provincial | other
+    floor_area_ratio: Mapped[float | None] = mapped_column(Float)
+    building_coverage: Mapped[float | None] = mapped_column(Float)
+    annual_tax_wan: Mapped[float | None] = mapped_column(Float)
+    land_supplied_date: Mapped[date | None] = mapped_column(Date)
+    construction_started_date: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)

@@ -1,0 +1,1 @@
+"""Domain rules on plain values: no database, no request."""

@@ -1,0 +1,1 @@
+"""Pure geometry, CRS and area maths: no session, no request."""

@@ -1,0 +1,135 @@
+"""Shared fixtures: a throwaway PostGIS database, the app, logged-in clients, a live server.
+
+The database comes from ``TEST_DATABASE_URL`` or is created fresh in the
+project's private cluster (``script/test`` does the bootstrap).  Sample data
+is loaded once per session; tests that write create their own features.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import pytest
+from werkzeug.serving import make_server
+
+from gis_tracker import create_app, localdb
+from gis_tracker.config import TestConfig
+from gis_tracker.db import db
+from gis_tracker.services import accounts, migrations, sample_data
+
+PASSWORD = "test-password-1"
+ROLES = ("admin", "planner", "relocation_officer", "viewer")
+
+
+def _make_database(suffix: str) -> tuple[str, str | None]:
+    """Return (url, name-to-drop) for a fresh test database."""
+    if os.environ.get("TEST_DATABASE_URL") and suffix == "main":
+        return os.environ["TEST_DATABASE_URL"], None
+    name = f"shifeng_test_{suffix}_{os.getpid()}"
+    return localdb.create_database(name), name
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    url, name = _make_database("main")
+    yield url
+    if name:
+        localdb.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(TestConfig(database_url))
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        if not sample_data.has_data(db.session):
+            sample_data.load(db.session)
+        for role in ROLES:
+            if accounts.find_user(db.session, role) is None:
+                accounts.create_user(db.session, role, role, PASSWORD)
+        db.session.close()
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_database_url():
+    """A second, empty database for migration tests."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("migration round trip needs the private cluster (TEST_DATABASE_URL given)")
+    url, name = _make_database("empty")
+    yield url
+    localdb.drop_database(name)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def login(client, role: str):
+    """Log ``client`` in as the test user of ``role`` and return it."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    with client.session_transaction() as sess:
+        token = sess["csrf"]
+    resp = client.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 302, resp.data
+    return client
+
+
+@pytest.fixture()
+def admin_client(client):
+    return login(client, "admin")
+
+
+@pytest.fixture()
+def viewer_client(client):
+    return login(client, "viewer")
+
+
+@pytest.fixture(scope="session")
+def api_token(app):
+    """A bearer token for the planner account."""
+    with app.app_context():
+        token = accounts.issue_token(db.session, "planner", name="tests")
+        db.session.close()
+    return token
+
+
+@pytest.fixture()
+def session(app):
+    """A database session inside an app context (for service-level tests)."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """Serve ``app`` on a free localhost port in a background thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def unique(prefix: str) -> str:
+    """Return a unique name for features created by a test."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"

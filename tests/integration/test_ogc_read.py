@@ -1,0 +1,104 @@
+"""OGC API – Features read endpoints, as QGIS and GDAL use them."""
+import pytest
+
+COLLECTIONS = ["zones", "enterprises", "protected_areas", "water_bodies", "projects"]
+
+
+def test_landing_and_conformance(admin_client):
+    landing = admin_client.get("/ogc").get_json()
+    rels = {link["rel"] for link in landing["links"]}
+    assert {"self", "conformance", "data"} <= rels
+    conf = admin_client.get("/ogc/conformance").get_json()
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf["conformsTo"]
+
+
+def test_collections_list_all_layers(admin_client):
+    body = admin_client.get("/ogc/collections").get_json()
+    ids = [c["id"] for c in body["collections"]]
+    assert ids == COLLECTIONS
+    for c in body["collections"]:
+        assert any(link["rel"] == "items" for link in c["links"])
+        minx, miny, maxx, maxy = c["extent"]["spatial"]["bbox"][0]
+        assert 112.9 < minx < maxx < 113.4 and 27.7 < miny < maxy < 28.1
+
+
+@pytest.mark.parametrize("cid", COLLECTIONS)
+def test_items_are_geojson_with_counts(admin_client, cid):
+    resp = admin_client.get(f"/ogc/collections/{cid}/items?limit=5")
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/geo+json"
+    body = resp.get_json()
+    assert body["type"] == "FeatureCollection"
+    assert body["numberReturned"] == len(body["features"]) <= 5
+    assert body["numberMatched"] >= body["numberReturned"]
+    feat = body["features"][0]
+    assert feat["type"] == "Feature" and isinstance(feat["id"], int)
+    lon, lat = _first_coordinate(feat["geometry"])
+    assert 112.9 < lon < 113.4 and 27.7 < lat < 28.1
+
+
+def _first_coordinate(geometry):
+    coords = geometry["coordinates"]
+    while isinstance(coords[0], list):
+        coords = coords[0]
+    return coords
+
+
+def test_enterprise_items_carry_stage_code_and_label(admin_client):
+    feats = admin_client.get("/ogc/collections/enterprises/items?limit=200").get_json()["features"]
+    assert len(feats) == 172
+    labels = {f["properties"]["stage"]: f["properties"]["stage_label"] for f in feats}
+    if "accepted" in labels:
+        assert labels["accepted"] == "验收销号"
+    assert all(f["properties"]["name"] for f in feats)
+
+
+def test_paging_walks_every_enterprise_once(admin_client):
+    url = "/ogc/collections/enterprises/items?limit=50"
+    seen = []
+    while url:
+        body = admin_client.get(url).get_json()
+        assert body["numberMatched"] == 172
+        seen += [f["id"] for f in body["features"]]
+        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        url = nxt[0].replace("http://localhost", "") if nxt else None
+    assert len(seen) == 172 == len(set(seen))
+
+
+def test_bbox_filters_features(admin_client):
+    everything = admin_client.get("/ogc/collections/enterprises/items?limit=1000").get_json()
+    north_only = admin_client.get("/ogc/collections/enterprises/items?bbox=113.0,27.95,113.3,28.1").get_json()
+    assert north_only["numberMatched"] == 0  # all enterprises are in Qingshuitang, on the river
+    assert everything["numberMatched"] == 172
+
+
+def test_single_item_has_strong_etag(admin_client):
+    first = admin_client.get("/ogc/collections/projects/items?limit=1").get_json()["features"][0]
+    resp = admin_client.get(f"/ogc/collections/projects/items/{first['id']}")
+    assert resp.status_code == 200
+    assert resp.headers["ETag"].startswith('"') and not resp.headers["ETag"].startswith("W/")
+    assert resp.get_json()["properties"]["name"] == first["properties"]["name"]
+
+
+@pytest.mark.parametrize("url,status,code", [
+    ("/ogc/collections/nope", 404, "unknown_collection"),
+    ("/ogc/collections/nope/items", 404, "unknown_collection"),
+    ("/ogc/collections/projects/items/999999", 404, "unknown_feature"),
+    ("/ogc/collections/projects/items/abc", 404, "unknown_feature"),
+    ("/ogc/collections/projects/items?bbox=1,2,3", 400, "bad_bbox"),
+    ("/ogc/collections/projects/items?limit=zero", 400, "bad_limit"),
+    ("/ogc/collections/projects/items?offset=-1", 400, "bad_offset"),
+])
+def test_bad_requests_get_json_errors(admin_client, url, status, code):
+    resp = admin_client.get(url)
+    assert resp.status_code == status
+    body = resp.get_json()
+    assert body["code"] == code and body["message"]
+
+
+def test_bearer_token_reads_the_api(app, api_token):
+    client = app.test_client()
+    resp = client.get("/ogc/collections/zones/items", headers={"Authorization": f"Bearer {api_token}"})
+    assert resp.status_code == 200
+    bad = client.get("/ogc/collections/zones/items", headers={"Authorization": "Bearer sf_wrong"})
+    assert bad.status_code == 401 and bad.get_json()["code"] == "unauthorized"

@@ -1,0 +1,74 @@
+"""The map in a real headless Chromium: layers drawn, no console errors, nothing fetched from outside."""
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import func
+
+from gis_tracker.db import db
+from gis_tracker.models import Project
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def hostile_project(app):
+    """A project whose name is an XSS payload: it must show as plain text."""
+    with app.app_context():
+        project = Project(name=XSS_NAME, project_type="public", status="planned",
+                          geom=func.ST_Multi(func.ST_Buffer(func.ST_Transform(func.ST_SetSRID(
+                              func.ST_MakePoint(113.10, 27.90), 4326), 4547), 60)))
+        db.session.add(project)
+        db.session.commit()
+        pid = project.id
+    yield pid
+    with app.app_context():
+        db.session.delete(db.session.get(Project, pid))
+        db.session.commit()
+
+
+def _login(page, base, role="viewer"):
+    page.goto(base + "/login")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_map_draws_layers_offline_without_errors(browser, live_server, hostile_project):
+    context = browser.new_context()
+    page = context.new_page()
+    errors, outside, dialogs = [], [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    host = urlparse(live_server).hostname
+    page.on("request", lambda req: outside.append(req.url)
+            if urlparse(req.url).hostname not in (host, None) and not req.url.startswith("data:") else None)
+
+    _login(page, live_server)
+    page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=30000)
+    counts = page.evaluate("window.mapLayerCounts")
+    assert counts["enterprises"] == 172
+    assert counts["zones"] >= 3 and counts["protected_areas"] > 0
+    assert counts["water_bodies"] > 0 and counts["projects"] > 0
+    # Canvas renderer: the drawing is on a canvas, and the legend lists the stages.
+    assert page.locator("#map canvas").count() >= 1
+    legend = page.locator("#legend").inner_text()
+    assert "验收销号" in legend and "禁止开发区" in legend
+
+    # The hostile name shows as text in the popup, and no script ran.
+    page.evaluate("""(name) => {
+        const layer = window.mapLayers.projects.getLayers().find(l => l.feature.properties.name === name);
+        layer.openPopup(layer.getBounds().getCenter());
+    }""", XSS_NAME)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert XSS_NAME in popup.inner_text()
+    assert page.locator(".leaflet-popup-content img").count() == 0
+    assert dialogs == []
+    assert errors == [], errors
+    assert outside == [], outside
+    page.screenshot(path="var/map-screenshot.png")
+    context.close()
