@@ -12,7 +12,7 @@ from typing import Any, Callable
 from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
-from .models import Enterprise, Project, ProtectedArea, WaterBody, Zone
+from .models import Enterprise, LayerFeature, Project, ProtectedArea, UserLayer, WaterBody, Zone
 from .rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 
 
@@ -28,6 +28,12 @@ class Field:
     choices: dict[str, tuple[str, str]] | None = None  # code -> (zh, en)
     expr: Callable[[], Any] | None = None  # computed, read-only SQL expression
     popup: bool = True
+    writable: bool = True  # False: changed only by a dedicated use case (e.g. stage transitions)
+
+    @property
+    def editable(self) -> bool:
+        """Tell whether generic feature writes may set this field."""
+        return self.writable and self.expr is None
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,19 @@ class Collection:
     # Colour features by this field's value (legend entries per value).
     style_by: str | None = None
     style_colours: dict[str, str] = field(default_factory=dict)
+    # Roles that may create/update/delete features through the OGC API.
+    write_roles: tuple[str, ...] = ("admin", "planner")
+    # "columns": one model column per field; "jsonb": fields inside LayerFeature.properties.
+    storage: str = "columns"
+    layer_id: int | None = None
+    label_field: str | None = "name"
+    hidden: bool = False
+
+    def scope(self) -> list:
+        """Return the WHERE clauses selecting this collection's rows of its table."""
+        if self.layer_id is not None:
+            return [self.model.layer_id == self.layer_id]
+        return []
 
     def field(self, name: str) -> Field | None:
         """Return the field called ``name`` or None."""
@@ -140,20 +159,22 @@ def _build() -> dict[str, Collection]:
             Field("industry", "string", "行业", "Industry"),
             Field("path", "string", "搬迁方式", "Path", required=True, choices=PATH_CHOICES),
             Field("stage", "string", "当前阶段", "Stage", required=True, choices=STAGE_CHOICES,
-                  popup=False),
+                  popup=False, writable=False),
             Field("stage_label", "string", "当前阶段", "Stage",
                   expr=lambda: case(STAGE_LABELS, value=Enterprise.stage)),
             Field("destination", "string", "搬迁去向", "Destination"),
             Field("land_area_m2", "number", "占地面积（m²）", "Land area (m²)"),
             Field("employees", "integer", "职工人数", "Employees"),
             Field("is_sample", "boolean", "示例数据", "Sample data"),
-            Field("stage_dates", "object", "阶段日期", "Stage dates", popup=False),
+            Field("stage_dates", "object", "阶段日期", "Stage dates", popup=False, writable=False),
             Field("planned_dates", "object", "计划日期", "Planned dates", popup=False),
             Field("zone_code", "string", "所在功能区", "Sub-area", expr=_zone_code(Enterprise), popup=False),
             Field("zone_name", "string", "所在功能区", "Sub-area", expr=_zone_name(Enterprise)),
         ),
         style={"radius": 5, "weight": 1, "color": "#333333", "fillOpacity": 0.9},
         style_by="stage", style_colours=STAGE_COLOURS,
+        # Planners do not edit relocation records; the relocation office does.
+        write_roles=("admin", "relocation_officer"),
     )
     protected = Collection(
         id="protected_areas", title="保护区", title_en="Protected areas",
@@ -208,16 +229,55 @@ def _build() -> dict[str, Collection]:
 
 
 _CATALOG: dict[str, Collection] | None = None
+FIELD_TYPES = ("string", "integer", "number", "boolean", "date")
 
 
 def collections() -> dict[str, Collection]:
-    """Return the collections by id (built once, on first use)."""
+    """Return the built-in collections by id (built once, on first use)."""
     global _CATALOG
     if _CATALOG is None:
         _CATALOG = _build()
     return _CATALOG
 
 
-def get(collection_id: str) -> Collection | None:
-    """Return the collection ``collection_id`` or None."""
-    return collections().get(collection_id)
+def user_layer_collection(layer) -> Collection:
+    """Return the collection of a :class:`UserLayer` row; its fields live in JSONB."""
+    def prop(name):
+        return lambda: LayerFeature.properties[name]
+
+    fields = tuple(
+        Field(f["name"], f.get("type", "string"), f.get("label") or f["name"],
+              f.get("label_en") or f.get("label") or f["name"], required=bool(f.get("required")),
+              choices={c: (c, c) for c in f["choices"]} if f.get("choices") else None,
+              expr=prop(f["name"]))
+        for f in layer.fields
+    )
+    style = {"color": "#3366cc", "weight": 2, "fillOpacity": 0.3}
+    style.update({k: v for k, v in (layer.style or {}).items() if k != "label_field"})
+    return Collection(
+        id=layer.name, title=layer.title, title_en=layer.title_en or layer.title,
+        description=layer.description or "", model=LayerFeature,
+        geometry_type=layer.geometry_type, fields=fields, style=style, storage="jsonb",
+        layer_id=layer.id, label_field=(layer.style or {}).get("label_field"), hidden=layer.hidden,
+    )
+
+
+def all_collections(session) -> dict[str, Collection]:
+    """Return built-in collections followed by live user layers in their display order."""
+    result = dict(collections())
+    layers = session.scalars(select(UserLayer).where(UserLayer.deleted_at.is_(None))
+                             .order_by(UserLayer.sort_order, UserLayer.id)).all()
+    for layer in layers:
+        if layer.name not in result:
+            result[layer.name] = user_layer_collection(layer)
+    return result
+
+
+def get(collection_id: str, session=None) -> Collection | None:
+    """Return the collection ``collection_id`` (built-in, or a user layer when a session is given)."""
+    found = collections().get(collection_id)
+    if found is not None or session is None:
+        return found
+    layer = session.scalar(select(UserLayer).where(UserLayer.name == collection_id,
+                                                   UserLayer.deleted_at.is_(None)))
+    return user_layer_collection(layer) if layer is not None else None

@@ -25,7 +25,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
 def _collection_or_404(collection_id: str) -> catalog.Collection:
-    coll = catalog.get(collection_id)
+    coll = catalog.get(collection_id, db.session)
     if coll is None:
         raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
     return coll
@@ -84,7 +84,8 @@ def conformance():
 @bp.get("/collections")
 def collections():
     """List the collections."""
-    docs = [_collection_doc(c, features.extent(db.session, c)) for c in catalog.collections().values()]
+    docs = [_collection_doc(c, features.extent(db.session, c))
+            for c in catalog.all_collections(db.session).values()]
     return jsonify({
         "collections": docs,
         "links": [{"href": url_for("ogc.collections", _external=True), "rel": "self",

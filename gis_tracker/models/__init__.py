@@ -4,8 +4,10 @@ from .layers import District, ProtectedArea, WaterBody, Zone
 from .enterprise import Enterprise
 from .project import Project
 from .user import ApiToken, User
+from .user_layer import LayerFeature, UserLayer
+from .versions import FeatureVersion
 
 __all__ = [
-    "ApiToken", "AuditEntry", "District", "Enterprise", "Project",
-    "ProtectedArea", "User", "WaterBody", "Zone",
+    "ApiToken", "AuditEntry", "District", "Enterprise", "FeatureVersion", "LayerFeature", "Project",
+    "ProtectedArea", "User", "UserLayer", "WaterBody", "Zone",
 ]

@@ -50,7 +50,7 @@ def _feature_select(collection: Collection):
     return select(
         model.id, model.version, geometry.label("geometry"),
         cast(_properties_expr(collection), Text).label("properties"),
-    ).where(model.deleted_at.is_(None))
+    ).where(model.deleted_at.is_(None), *collection.scope())
 
 
 def _bbox_filter(collection: Collection, bbox):
@@ -67,7 +67,7 @@ def query_items(session: Session, collection: Collection, query: ItemQuery) -> F
     """Return one page of ``collection``'s live features matching ``query``."""
     model = collection.model
     stmt = _feature_select(collection)
-    count = select(func.count()).select_from(model).where(model.deleted_at.is_(None))
+    count = select(func.count()).select_from(model).where(model.deleted_at.is_(None), *collection.scope())
     if query.bbox:
         stmt = stmt.where(_bbox_filter(collection, query.bbox))
         count = count.where(_bbox_filter(collection, query.bbox))
@@ -93,7 +93,7 @@ def extent(session: Session, collection: Collection) -> list[float] | None:
                func.ST_YMin(func.ST_Extent(func.ST_Transform(model.geom, WGS84))),
                func.ST_XMax(func.ST_Extent(func.ST_Transform(model.geom, WGS84))),
                func.ST_YMax(func.ST_Extent(func.ST_Transform(model.geom, WGS84))))
-        .where(model.deleted_at.is_(None))).first()
+        .where(model.deleted_at.is_(None), *collection.scope())).first()
     if box is None or box[0] is None:
         return None
     return [round(v, 6) for v in box]

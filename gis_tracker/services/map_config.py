@@ -39,8 +39,10 @@ def build(session: Session) -> dict:
     """Return the map configuration as a JSON-ready dict."""
     cfg = current_app.config
     layers = []
-    for cid in LAYER_ORDER:
-        coll = catalog.get(cid)
+    available = catalog.all_collections(session)
+    order = [c for c in LAYER_ORDER] + [c for c in available if c not in LAYER_ORDER]
+    for cid in order:
+        coll = available[cid]
         layers.append({
             "id": coll.id,
             "title": pick(coll.title, coll.title_en),
@@ -54,7 +56,9 @@ def build(session: Session) -> dict:
                              for f in coll.fields if f.popup],
             "choices": {f.name: {k: pick(*v) for k, v in f.choices.items()}
                         for f in coll.fields if f.choices},
-            "visible": True,
+            "visible": not coll.hidden,
+            "label_field": coll.label_field,
+            "write_roles": list(coll.write_roles),
         })
     basemap = None
     if cfg.get("BASEMAP_URL"):

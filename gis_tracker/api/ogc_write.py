@@ -1,0 +1,97 @@
+"""OGC API – Features Part 4 (create, replace, update, delete) with ETag / If-Match."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from .. import catalog
+from ..db import db
+from ..errors import BadParameter, NotFound
+from ..security import current_user
+from ..services import editing
+from .params import parse_feature_id
+
+bp = Blueprint("ogc_write", __name__, url_prefix="/ogc")
+JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+
+
+def _collection(collection_id: str) -> catalog.Collection:
+    coll = catalog.get(collection_id, db.session)
+    if coll is None:
+        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
+    return coll
+
+
+def _fid(raw: str) -> int:
+    fid = parse_feature_id(raw)
+    if fid is None:
+        raise NotFound(f"不存在要素 {raw[:40]!r} / no such feature", code="unknown_feature")
+    return fid
+
+
+def json_body() -> object:
+    """Return the parsed JSON body, refusing other media types and malformed JSON (400)."""
+    if request.mimetype not in JSON_TYPES:
+        raise BadParameter("请求体须为 JSON（application/geo+json） / send JSON (application/geo+json)",
+                           code="unsupported_media_type", status=415)
+    try:
+        return json.loads(request.get_data(as_text=True), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise BadParameter("请求体不是有效的 JSON / the body is not valid JSON", code="bad_json") from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def write_response(result: editing.WriteResult, status: int, coll_id: str) -> Response:
+    """Return the saved feature (plus hook results) with its ETag."""
+    body = dict(result.feature or {})
+    body.update(result.extra)
+    resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/geo+json")
+    resp.headers["ETag"] = result.etag
+    if status == 201:
+        resp.headers["Location"] = url_for("ogc.item", collection_id=coll_id,
+                                           feature_id=result.feature_id, _external=True)
+    return resp
+
+
+def _max_vertices() -> int:
+    return int(current_app.config.get("MAX_VERTICES", 100000))
+
+
+@bp.post("/collections/<collection_id>/items")
+def create_item(collection_id: str):
+    """Create a feature (201 with Location and ETag)."""
+    coll = _collection(collection_id)
+    result = editing.create(db.session, coll, json_body(), current_user(), _max_vertices())
+    return write_response(result, 201, coll.id)
+
+
+@bp.put("/collections/<collection_id>/items/<feature_id>")
+def replace_item(collection_id: str, feature_id: str):
+    """Replace a feature; requires If-Match."""
+    coll = _collection(collection_id)
+    result = editing.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
+                            request.headers.get("If-Match"), _max_vertices(), replace=True)
+    return write_response(result, 200, coll.id)
+
+
+@bp.patch("/collections/<collection_id>/items/<feature_id>")
+def update_item(collection_id: str, feature_id: str):
+    """Update some attributes and/or the geometry; requires If-Match."""
+    coll = _collection(collection_id)
+    result = editing.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
+                            request.headers.get("If-Match"), _max_vertices(), replace=False)
+    return write_response(result, 200, coll.id)
+
+
+@bp.delete("/collections/<collection_id>/items/<feature_id>")
+def delete_item(collection_id: str, feature_id: str):
+    """Delete a feature (kept, restorable by an admin); requires If-Match."""
+    coll = _collection(collection_id)
+    result = editing.delete(db.session, coll, _fid(feature_id), current_user(), request.headers.get("If-Match"))
+    resp = Response(status=204)
+    resp.headers["ETag"] = result.etag
+    return resp

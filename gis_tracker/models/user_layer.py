@@ -1,0 +1,40 @@
+"""Layers that planners create or import, with typed fields and a stored style."""
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import STORAGE_SRID, Base
+from .base import TrackedMixin
+
+
+class UserLayer(TrackedMixin, Base):
+    """A layer defined in the app; served as the OGC collection ``name``."""
+
+    __tablename__ = "user_layers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    geometry_type: Mapped[str] = mapped_column(String(30), nullable=False)
+    # [{"name", "type", "label", "label_en", "required", "choices"}]
+    fields: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)
+    # {"color", "fillColor", "weight", "opacity", "fillOpacity", "label_field"}
+    style: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=100)
+    hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class LayerFeature(TrackedMixin, Base):
+    """A feature of a :class:`UserLayer`; attributes live in ``properties``."""
+
+    __tablename__ = "layer_features"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("user_layers.id"), nullable=False, index=True)
+    properties: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=False)

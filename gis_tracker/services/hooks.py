@@ -1,0 +1,31 @@
+"""Extension point: other capabilities react to feature writes inside the same transaction.
+
+A hook is ``fn(session, collection_id, feature_id, action) -> dict | None``;
+what it returns is merged into the write's response (e.g. encroachment
+flags of a saved project).  Hooks must not commit.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+AfterWrite = Callable[[Session, str, int, str], "dict | None"]
+_AFTER_WRITE: list[AfterWrite] = []
+
+
+def register_after_write(fn: AfterWrite) -> AfterWrite:
+    """Register ``fn`` to run after every feature create/update/delete/restore."""
+    if fn not in _AFTER_WRITE:
+        _AFTER_WRITE.append(fn)
+    return fn
+
+
+def run_after_write(session: Session, collection_id: str, feature_id: int, action: str) -> dict:
+    """Run every hook and merge their results."""
+    extra: dict = {}
+    for fn in _AFTER_WRITE:
+        result = fn(session, collection_id, feature_id, action)
+        if result:
+            extra.update(result)
+    return extra
