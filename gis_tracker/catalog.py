@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from .models import Enterprise, LayerFeature, Project, ProtectedArea, UserLayer, WaterBody, Zone
@@ -79,6 +79,12 @@ def _parent_code():
     return select(parent.code).where(parent.id == Zone.parent_id).scalar_subquery()
 
 
+def _zone_group():
+    """The code of the top-level zone a zone or sub-area belongs to (for colouring)."""
+    parent = aliased(Zone)
+    return func.coalesce(select(parent.code).where(parent.id == Zone.parent_id).scalar_subquery(), Zone.code)
+
+
 def _zone_name(model) -> Callable[[], Any]:
     return lambda: (select(Zone.name).where(Zone.id == model.zone_id).scalar_subquery())
 
@@ -144,9 +150,12 @@ def _build() -> dict[str, Collection]:
                   expr=_parent_code,
                   popup=False),
             Field("description", "string", "说明", "Description"),
+            Field("zone_group", "string", "所属片区", "Zone", expr=_zone_group, popup=False,
+                  choices={"QST": ("清水塘片区", "Qingshuitang"), "TX": ("田心片区", "Tianxin"),
+                           "JLS": ("九郎山片区", "Jiulang Mountain")}),
         ),
-        style={"color": "#5b6abf", "weight": 2, "fillOpacity": 0.08},
-        style_by="code",
+        style={"color": "#5b6abf", "weight": 1.5, "fillOpacity": 0.08},
+        style_by="zone_group",
         style_colours={"QST": "#c0504d", "TX": "#4f81bd", "JLS": "#9bbb59"},
     )
     enterprises = Collection(

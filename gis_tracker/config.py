@@ -50,6 +50,8 @@ class Config:
 class TestConfig(Config):
     """Settings for the test suite: the throwaway database from TEST_DATABASE_URL."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url: str) -> None:
         super().__init__()
         self.DATABASE_URL = database_url

@@ -109,7 +109,7 @@ def csrf_token() -> str:
 
 def _check_csrf():
     """Refuse browser writes without the session's CSRF token (form field or header)."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint is None:
         return None
     if g.get("auth_method") == "token":
         return None  # bearer tokens are not sent automatically by browsers

@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pyproj import CRS, Transformer
+import shapely
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 SQUARE_METRES_PER_MU = 10000 / 15
 """1 亩 = 10000/15 m² ≈ 666.67 m² (so 1 km² = 1500 亩)."""
@@ -28,7 +28,7 @@ def reproject(geom: BaseGeometry, source: int, target: int) -> BaseGeometry:
     """Reproject a shapely geometry between EPSG codes (x = lon/easting, y = lat/northing)."""
     if source == target:
         return geom
-    return transform(_transformer(source, target).transform, geom)
+    return shapely.transform(geom, _transformer(source, target).transform, interleaved=False)
 
 
 def area_m2(geom: BaseGeometry, srid: int) -> float:

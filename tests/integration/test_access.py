@@ -8,7 +8,8 @@ PUBLIC = {"auth.login", "static", "health.healthz", "health.readyz"}
 
 def _concrete(rule) -> str:
     """Fill a URL rule's variables with plausible values."""
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+    return re.sub(r"<(?:([^:>]+):)?([^>]+)>",
+                  lambda m: "1" if m.group(1) == "int" or "id" in m.group(2) else "x", rule.rule)
 
 
 def test_every_non_public_route_requires_login(app):
