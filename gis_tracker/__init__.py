@@ -27,10 +27,10 @@ def create_app(config: object | None = None) -> Flask:
     security.init_app(app)
     handlers.init_app(app)
 
-    from .api import feature_history, ogc, ogc_write
+    from .api import feature_history, jobs, ogc, ogc_write
     from .web import auth, health, map as map_page
 
-    for bp in (health.bp, auth.bp, map_page.bp, ogc.bp, ogc_write.bp, feature_history.bp):
+    for bp in (health.bp, auth.bp, map_page.bp, ogc.bp, ogc_write.bp, feature_history.bp, jobs.bp):
         app.register_blueprint(bp)
 
     cli.init_app(app)

@@ -1,5 +1,6 @@
 """Persistence models, one module per aggregate; importing this registers them all."""
 from .audit import AuditEntry
+from .job import Job
 from .layers import District, ProtectedArea, WaterBody, Zone
 from .enterprise import Enterprise
 from .project import Project
@@ -8,6 +9,6 @@ from .user_layer import LayerFeature, UserLayer
 from .versions import FeatureVersion
 
 __all__ = [
-    "ApiToken", "AuditEntry", "District", "Enterprise", "FeatureVersion", "LayerFeature", "Project",
+    "ApiToken", "AuditEntry", "District", "Enterprise", "FeatureVersion", "Job", "LayerFeature", "Project",
     "ProtectedArea", "User", "UserLayer", "WaterBody", "Zone",
 ]

@@ -29,3 +29,24 @@ def run_after_write(session: Session, collection_id: str, feature_id: int, actio
         if result:
             extra.update(result)
     return extra
+
+
+AfterBulk = Callable[[Session, str], "dict | None"]
+_AFTER_BULK: list[AfterBulk] = []
+
+
+def register_after_bulk(fn: AfterBulk) -> AfterBulk:
+    """Register ``fn(session, collection_id)`` to run after a bulk change (import, re-import)."""
+    if fn not in _AFTER_BULK:
+        _AFTER_BULK.append(fn)
+    return fn
+
+
+def run_after_bulk(session: Session, collection_id: str) -> dict:
+    """Run every bulk hook for ``collection_id`` and merge their results (e.g. a change report)."""
+    extra: dict = {}
+    for fn in _AFTER_BULK:
+        result = fn(session, collection_id)
+        if result:
+            extra.update(result)
+    return extra

@@ -1,4 +1,4 @@
-"""Feature versions (history/restore) and user-defined layers.
+"""Feature versions (history/restore), user-defined layers and background jobs.
 
 Revision ID: 0002_versions_layers
 Revises: 0001_foundation
@@ -66,9 +66,24 @@ def upgrade() -> None:
         sa.CheckConstraint("ST_IsValid(geom)", name="ck_layer_features_geom_valid"),
     )
     op.create_index("ix_layer_features_geom", "layer_features", ["geom"], postgresql_using="gist")
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False, server_default="queued"),
+        sa.Column("progress", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("message", sa.Text),
+        sa.Column("params", JSONB, nullable=False, server_default="{}"),
+        sa.Column("result", JSONB),
+        sa.Column("error_code", sa.String(60)),
+        sa.Column("username", sa.String(64), index=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("jobs")
     op.drop_table("layer_features")
     op.drop_table("user_layers")
     op.drop_table("feature_versions")
