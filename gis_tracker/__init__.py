@@ -19,13 +19,14 @@ def create_app(config: object | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import cli, handlers, i18n, security
+    from . import cli, handlers, http_cache, i18n, security
     from .db import db
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     handlers.init_app(app)
+    http_cache.init_app(app)
 
     from .api import feature_history, jobs, ogc, ogc_write
     from .web import auth, health, map as map_page

@@ -11,6 +11,7 @@ from ..db import db
 from ..errors import NotFound
 from ..i18n import pick
 from ..services import features
+from .ogc_crs import CRS84, EPSG_URI, served_uris
 from .params import parse_feature_id, parse_item_query
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -18,10 +19,13 @@ bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 ]
 GEOJSON = "application/geo+json"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
 def _collection_or_404(collection_id: str) -> catalog.Collection:
@@ -38,7 +42,8 @@ def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) ->
         "title": pick(coll.title, coll.title_en),
         "description": coll.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": served_uris(),
+        "storageCrs": EPSG_URI.format(4547),
         "links": [
             {"href": base, "rel": "self", "type": "application/json", "title": coll.title},
             {"href": base + "/items", "rel": "items", "type": GEOJSON, "title": coll.title},
@@ -112,7 +117,7 @@ def items(collection_id: str):
     """Return features as a GeoJSON FeatureCollection, paged with ``next`` links."""
     coll = _collection_or_404(collection_id)
     cfg = current_app.config
-    query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"])
+    query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"], coll)
     page = features.query_items(db.session, coll, query)
     links = [_page_link(coll.id, "self", query.offset, query.limit)]
     if query.offset + len(page.features) < page.number_matched:
@@ -126,7 +131,15 @@ def items(collection_id: str):
         "links": links,
     }
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(page.features) + "]}"
-    return Response(body, mimetype=GEOJSON)
+    resp = Response(body, mimetype=GEOJSON)
+    resp.headers["Content-Crs"] = f"<{_crs_uri(query)}>"
+    return resp
+
+
+def _crs_uri(query) -> str:
+    if query.out_srid == 4326 and not query.north_first:
+        return CRS84
+    return EPSG_URI.format(query.out_srid)
 
 
 def item_etag(collection_id: str, fid: int, version: int) -> str:
@@ -139,10 +152,13 @@ def item(collection_id: str, feature_id: str):
     """Return one feature with its ETag."""
     coll = _collection_or_404(collection_id)
     fid = parse_feature_id(feature_id)
-    found = features.get_item(db.session, coll, fid) if fid is not None else None
+    query = parse_item_query({k: v for k, v in request.args.items() if k in ("crs", "f", "lang")},
+                             1, 1, coll)
+    found = features.get_item(db.session, coll, fid, query) if fid is not None else None
     if found is None:
         raise NotFound(f"{coll.id} 中不存在要素 {feature_id[:40]!r} / no such feature", code="unknown_feature")
     text, version = found
     resp = Response(text, mimetype=GEOJSON)
     resp.headers["ETag"] = item_etag(coll.id, fid, version)
+    resp.headers["Content-Crs"] = f"<{_crs_uri(query)}>"
     return resp

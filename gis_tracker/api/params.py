@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from ..errors import BadParameter
 from ..services.features import ItemQuery
@@ -36,8 +37,8 @@ def parse_offset(raw: str | None) -> int:
     return value
 
 
-def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    """Return ``bbox=minx,miny,maxx,maxy`` (lon/lat) as four floats, or None."""
+def parse_bbox(raw: str | None, geographic: bool = True) -> tuple[float, float, float, float] | None:
+    """Return ``bbox=minx,miny,maxx,maxy`` as four floats (range-checked when lon/lat), or None."""
     if raw is None or raw == "":
         return None
     parts = raw.split(",")
@@ -52,7 +53,8 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
         problem = "坐标必须是有限数 / coordinates must be finite"
     if not problem:
         minx, miny, maxx, maxy = values
-        if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        if geographic and not (-180 <= minx <= 180 and -180 <= maxx <= 180
+                               and -90 <= miny <= 90 and -90 <= maxy <= 90):
             problem = "经纬度超出范围 / longitude/latitude out of range"
         elif minx > maxx or miny > maxy:
             problem = "最小值大于最大值 / min greater than max"
@@ -61,12 +63,79 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return tuple(values)  # type: ignore[return-value]
 
 
-def parse_item_query(args, default_limit: int, max_limit: int) -> ItemQuery:
-    """Build an :class:`ItemQuery` from request arguments."""
+STANDARD_PARAMETERS = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "sortby", "datetime", "lang"}
+
+
+def _typed_filter(field, raw: str):
+    """Convert a property filter value to the field's type (400 naming the parameter)."""
+    try:
+        if field.type == "integer":
+            return int(raw)
+        if field.type == "number":
+            value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError
+            return value
+        if field.type == "boolean":
+            if raw.lower() not in ("true", "false"):
+                raise ValueError
+            return raw.lower() == "true"
+        if field.type == "date":
+            return date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(f"参数 {field.name} 的值 {raw[:40]!r} 不是 {field.type} / bad value",
+                           code="bad_filter", details={"parameter": field.name}) from None
+    return raw
+
+
+def parse_sortby(raw: str | None, collection) -> tuple[tuple[str, bool], ...]:
+    """Return ``sortby=name,-other`` as (field, descending) pairs of declared fields."""
+    if not raw:
+        return ()
+    result = []
+    for part in raw.split(","):
+        part = part.strip()
+        desc = part.startswith("-")
+        name = part.lstrip("+-").strip()
+        field = collection.field(name)
+        if field is None or field.type == "object":
+            raise BadParameter(f"不能按 {name[:40]!r} 排序 / cannot sort by this property",
+                               code="bad_sortby", details={"parameter": "sortby"})
+        result.append((name, desc))
+    return tuple(result)
+
+
+def parse_item_query(args, default_limit: int, max_limit: int, collection=None) -> ItemQuery:
+    """Build an :class:`ItemQuery` from request arguments, refusing unknown parameters."""
+    from .ogc_crs import parse_crs
+
+    out_crs = parse_crs(args.get("crs"), "crs")
+    bbox_crs = parse_crs(args.get("bbox-crs"), "bbox-crs")
+    raw_bbox = args.get("bbox")
+    if raw_bbox and bbox_crs.north_first and raw_bbox.count(",") == 3:
+        # The client sends this CRS's axis order (lat/lon, northing/easting); ours is x/y.
+        a, b, c, d = raw_bbox.split(",")
+        raw_bbox = ",".join((b, a, d, c))
+    bbox = parse_bbox(raw_bbox, geographic=bbox_crs.srid != 4547)
+    filters = []
+    for name in args:
+        if name in STANDARD_PARAMETERS:
+            continue
+        field = collection.field(name) if collection is not None else None
+        if field is None or field.type == "object":
+            raise BadParameter(f"未知参数 {name[:40]!r} / unknown query parameter",
+                               code="unknown_parameter", details={"parameter": name[:40]})
+        filters.append((name, _typed_filter(field, args.get(name))))
     return ItemQuery(
         limit=parse_limit(args.get("limit"), default_limit, max_limit),
         offset=parse_offset(args.get("offset")),
-        bbox=parse_bbox(args.get("bbox")),
+        bbox=bbox,
+        bbox_srid=bbox_crs.srid,
+        out_srid=out_crs.srid,
+        north_first=out_crs.north_first,
+        decimals=out_crs.decimals,
+        filters=tuple(filters),
+        sortby=parse_sortby(args.get("sortby"), collection) if collection is not None else (),
     )
 
 

@@ -21,11 +21,17 @@ COORDINATE_DECIMALS = 7
 
 @dataclass(frozen=True)
 class ItemQuery:
-    """Filters and paging for one items request (already validated)."""
+    """Filters, sorting, output CRS and paging for one items request (already validated)."""
 
     limit: int
     offset: int = 0
-    bbox: tuple[float, float, float, float] | None = None  # lon/lat, EPSG:4326
+    bbox: tuple[float, float, float, float] | None = None  # x/y in bbox_srid (easting/lon first)
+    bbox_srid: int = WGS84
+    out_srid: int = WGS84
+    north_first: bool = False  # flip output coordinates (EPSG:4326/4490/4547 axis order)
+    decimals: int = COORDINATE_DECIMALS
+    filters: tuple[tuple[str, object], ...] = ()  # (field name, typed value): equality
+    sortby: tuple[tuple[str, bool], ...] = ()  # (field name, descending)
 
 
 @dataclass(frozen=True)
@@ -44,18 +50,41 @@ def _properties_expr(collection: Collection):
     return func.json_build_object(*args)
 
 
-def _feature_select(collection: Collection):
+def _field_expr(collection: Collection, name: str):
+    f = collection.field(name)
+    if collection.storage == "jsonb":
+        return collection.model.properties[name].astext
+    return f.expr() if f.expr else getattr(collection.model, name)
+
+
+def _feature_select(collection: Collection, query: ItemQuery | None = None):
     model = collection.model
-    geometry = func.ST_AsGeoJSON(func.ST_Transform(model.geom, WGS84), COORDINATE_DECIMALS)
+    q = query or ItemQuery(limit=1)
+    projected = func.ST_Transform(model.geom, q.out_srid)
+    if q.north_first:
+        projected = func.ST_FlipCoordinates(projected)
+    geometry = func.ST_AsGeoJSON(projected, q.decimals)
     return select(
         model.id, model.version, geometry.label("geometry"),
         cast(_properties_expr(collection), Text).label("properties"),
     ).where(model.deleted_at.is_(None), *collection.scope())
 
 
-def _bbox_filter(collection: Collection, bbox):
-    envelope = func.ST_Transform(func.ST_MakeEnvelope(*bbox, WGS84), STORAGE_SRID)
+def _bbox_filter(collection: Collection, bbox, srid: int = WGS84):
+    envelope = func.ST_Transform(func.ST_MakeEnvelope(*bbox, srid), STORAGE_SRID)
     return func.ST_Intersects(collection.model.geom, envelope)
+
+
+def _filters(collection: Collection, query: ItemQuery) -> list:
+    clauses = []
+    if query.bbox:
+        clauses.append(_bbox_filter(collection, query.bbox, query.bbox_srid))
+    for name, value in query.filters:
+        expr = _field_expr(collection, name)
+        if collection.storage == "jsonb":
+            value = "true" if value is True else "false" if value is False else str(value)
+        clauses.append(expr == value)
+    return clauses
 
 
 def _feature_text(row) -> str:
@@ -66,20 +95,22 @@ def _feature_text(row) -> str:
 def query_items(session: Session, collection: Collection, query: ItemQuery) -> FeaturePage:
     """Return one page of ``collection``'s live features matching ``query``."""
     model = collection.model
-    stmt = _feature_select(collection)
-    count = select(func.count()).select_from(model).where(model.deleted_at.is_(None), *collection.scope())
-    if query.bbox:
-        stmt = stmt.where(_bbox_filter(collection, query.bbox))
-        count = count.where(_bbox_filter(collection, query.bbox))
-    stmt = stmt.order_by(model.id).limit(query.limit).offset(query.offset)
+    clauses = _filters(collection, query)
+    stmt = _feature_select(collection, query).where(*clauses)
+    count = (select(func.count()).select_from(model)
+             .where(model.deleted_at.is_(None), *collection.scope(), *clauses))
+    order = [(_field_expr(collection, name).desc().nulls_last() if desc
+              else _field_expr(collection, name).asc().nulls_last()) for name, desc in query.sortby]
+    stmt = stmt.order_by(*order, model.id).limit(query.limit).offset(query.offset)
     rows = session.execute(stmt).all()
     matched = session.scalar(count)
     return FeaturePage([_feature_text(r) for r in rows], matched)
 
 
-def get_item(session: Session, collection: Collection, fid: int) -> tuple[str, int] | None:
+def get_item(session: Session, collection: Collection, fid: int,
+             query: ItemQuery | None = None) -> tuple[str, int] | None:
     """Return ``(feature GeoJSON text, version)`` of one live feature, or None."""
-    row = session.execute(_feature_select(collection).where(collection.model.id == fid)).first()
+    row = session.execute(_feature_select(collection, query).where(collection.model.id == fid)).first()
     if row is None:
         return None
     return _feature_text(row), row.version

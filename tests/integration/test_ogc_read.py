@@ -102,3 +102,51 @@ def test_bearer_token_reads_the_api(app, api_token):
     assert resp.status_code == 200
     bad = client.get("/ogc/collections/zones/items", headers={"Authorization": "Bearer sf_wrong"})
     assert bad.status_code == 401 and bad.get_json()["code"] == "unauthorized"
+
+
+def test_unchanged_items_answer_304_and_compress(admin_client):
+    first = admin_client.get("/ogc/collections/zones/items?limit=50", headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip"
+    etag = first.headers["ETag"]
+    again = admin_client.get("/ogc/collections/zones/items?limit=50", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = admin_client.get("/ogc/collections/zones/items?limit=49", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+
+
+def test_crs_round_trip_and_axis_order(admin_client):
+    """A feature requested in EPSG:4547 equals its CRS84 original transformed (northing first)."""
+    from pyproj import Transformer
+
+    plain = admin_client.get("/ogc/collections/enterprises/items?limit=1").get_json()
+    fid = plain["features"][0]["id"]
+    lon, lat = plain["features"][0]["geometry"]["coordinates"]
+    gk = admin_client.get(f"/ogc/collections/enterprises/items/{fid}"
+                          "?crs=http://www.opengis.net/def/crs/EPSG/0/4547")
+    assert gk.headers["Content-Crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4547>"
+    north, east = gk.get_json()["geometry"]["coordinates"]
+    x, y = Transformer.from_crs(4326, 4547, always_xy=True).transform(lon, lat)
+    assert abs(east - x) < 0.05 and abs(north - y) < 0.05
+    cg = admin_client.get(f"/ogc/collections/enterprises/items/{fid}"
+                          "?crs=http://www.opengis.net/def/crs/EPSG/0/4490").get_json()
+    lat2, lon2 = cg["geometry"]["coordinates"]  # EPSG:4490 is latitude first
+    assert abs(lat2 - lat) < 1e-6 and abs(lon2 - lon) < 1e-6
+
+
+def test_bbox_crs_4490_is_latitude_first(admin_client):
+    lonlat = admin_client.get("/ogc/collections/enterprises/items?bbox=113.0,27.8,113.2,27.9").get_json()
+    latlon = admin_client.get("/ogc/collections/enterprises/items?bbox=27.8,113.0,27.9,113.2"
+                              "&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4490").get_json()
+    assert lonlat["numberMatched"] == latlon["numberMatched"] > 0
+
+
+def test_property_filter_and_sortby(admin_client):
+    body = admin_client.get("/ogc/collections/enterprises/items?path=close&sortby=-employees&limit=500").get_json()
+    assert body["numberMatched"] > 0
+    assert all(f["properties"]["path"] == "close" for f in body["features"])
+    employees = [f["properties"]["employees"] for f in body["features"]]
+    assert employees == sorted(employees, reverse=True)
+    assert admin_client.get("/ogc/collections/enterprises/items?colour=red").status_code == 400
+    assert admin_client.get("/ogc/collections/enterprises/items?sortby=colour").status_code == 400
+    assert admin_client.get("/ogc/collections/enterprises/items?employees=many").status_code == 400
+    assert admin_client.get("/ogc/collections/enterprises/items?crs=EPSG:9999").status_code == 400
