@@ -11,6 +11,8 @@ from ..db import db
 from ..errors import NotFound
 from ..i18n import pick
 from ..services import features
+from . import ogc_html
+from .ogc_html import wants_html
 from .ogc_crs import CRS84, EPSG_URI, served_uris
 from .params import parse_feature_id, parse_item_query
 
@@ -66,7 +68,7 @@ def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) ->
 def landing():
     """Return the landing page with links to the API parts."""
     root = url_for("ogc.landing", _external=True).rstrip("/")
-    return jsonify({
+    return _doc({
         "title": pick("石峰区规划数据服务", "Shifeng District planning data"),
         "description": pick("OGC API – Features：规划片区、搬迁企业、保护区、水体、建设项目",
                             "OGC API – Features: zones, enterprises, protected areas, water, projects"),
@@ -76,14 +78,23 @@ def landing():
              "title": "conformance"},
             {"href": root + "/collections", "rel": "data", "type": "application/json",
              "title": "collections"},
+            {"href": root + "/openapi", "rel": "service-desc",
+             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "OpenAPI"},
         ],
-    })
+    }, pick("石峰区规划数据服务", "Shifeng District planning data"))
+
+
+def _doc(doc: dict, title: str, crumbs=None):
+    """Answer a document as JSON, or as HTML when the client asks for it."""
+    if wants_html():
+        return ogc_html.render_doc(doc, title, crumbs)
+    return jsonify(doc)
 
 
 @bp.get("/conformance")
 def conformance():
     """Return the conformance classes we implement."""
-    return jsonify({"conformsTo": CONFORMANCE})
+    return _doc({"conformsTo": CONFORMANCE}, pick("符合的标准", "Conformance"))
 
 
 @bp.get("/collections")
@@ -91,18 +102,20 @@ def collections():
     """List the collections."""
     docs = [_collection_doc(c, features.extent(db.session, c))
             for c in catalog.all_collections(db.session).values()]
-    return jsonify({
+    return _doc({
         "collections": docs,
         "links": [{"href": url_for("ogc.collections", _external=True), "rel": "self",
                    "type": "application/json"}],
-    })
+    }, pick("数据集合", "Collections"))
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
     """Describe one collection."""
     coll = _collection_or_404(collection_id)
-    return jsonify(_collection_doc(coll, features.extent(db.session, coll)))
+    doc = _collection_doc(coll, features.extent(db.session, coll))
+    return _doc(doc, doc["title"], [{"href": url_for("ogc.collections", f="html"),
+                                     "title": pick("集合", "Collections")}])
 
 
 def _page_link(coll_id: str, rel: str, offset: int, limit: int) -> dict:
@@ -131,6 +144,8 @@ def items(collection_id: str):
         "links": links,
     }
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(page.features) + "]}"
+    if wants_html():
+        return ogc_html.render_features(body, pick(coll.title, coll.title_en), coll.id)
     resp = Response(body, mimetype=GEOJSON)
     resp.headers["Content-Crs"] = f"<{_crs_uri(query)}>"
     return resp
@@ -158,6 +173,8 @@ def item(collection_id: str, feature_id: str):
     if found is None:
         raise NotFound(f"{coll.id} 中不存在要素 {feature_id[:40]!r} / no such feature", code="unknown_feature")
     text, version = found
+    if wants_html():
+        return ogc_html.render_features(text, f"{pick(coll.title, coll.title_en)} #{fid}", coll.id)
     resp = Response(text, mimetype=GEOJSON)
     resp.headers["ETag"] = item_etag(coll.id, fid, version)
     resp.headers["Content-Crs"] = f"<{_crs_uri(query)}>"

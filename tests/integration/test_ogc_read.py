@@ -150,3 +150,17 @@ def test_property_filter_and_sortby(admin_client):
     assert admin_client.get("/ogc/collections/enterprises/items?sortby=colour").status_code == 400
     assert admin_client.get("/ogc/collections/enterprises/items?employees=many").status_code == 400
     assert admin_client.get("/ogc/collections/enterprises/items?crs=EPSG:9999").status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/ogc?f=html", "/ogc/conformance?f=html", "/ogc/collections?f=html",
+                                 "/ogc/collections/projects?f=html", "/ogc/collections/projects/items?f=html&limit=3"])
+def test_html_encoding(admin_client, url):
+    resp = admin_client.get(url)
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    assert "<table" in resp.get_data(as_text=True) or "<ul" in resp.get_data(as_text=True)
+
+
+def test_browser_accept_header_gets_html_and_bad_format_400(admin_client):
+    resp = admin_client.get("/ogc/collections", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert resp.mimetype == "text/html"
+    assert admin_client.get("/ogc/collections?f=pdfx").status_code == 400
