@@ -22,7 +22,7 @@ def _fail(exc: AppError) -> None:
 @click.option("--revision", default="heads", show_default=True)
 def migrate_command(revision: str) -> None:
     """Apply database migrations (upgrade to REVISION)."""
-    migrations.upgrade(db.engine, revision)
+    migrations.upgrade(db.migration_engine, revision, app_role=db.app_role)
     click.echo("migrations applied")
 
 
@@ -30,7 +30,7 @@ def migrate_command(revision: str) -> None:
 @click.option("--revision", default="-1", show_default=True)
 def downgrade_command(revision: str) -> None:
     """Revert database migrations (to REVISION, e.g. base)."""
-    migrations.downgrade(db.engine, revision)
+    migrations.downgrade(db.migration_engine, revision)
     click.echo(f"downgraded to {revision}")
 
 
@@ -47,7 +47,7 @@ def load_sample_command() -> None:
 @click.command("setup")
 def setup_command() -> None:
     """Migrate, load sample data if empty, and create the first admin (used by script/server)."""
-    migrations.upgrade(db.engine)
+    migrations.upgrade(db.migration_engine, app_role=db.app_role)
     if not sample_data.has_data(db.session):
         counts = sample_data.load(db.session)
         click.echo("sample data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

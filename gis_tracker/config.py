@@ -31,7 +31,11 @@ class Config:
         env = os.environ
         self.SECRET_KEY = _secret_key()
         # None means: use (and if needed start) the private cluster in var/pg.
+        # DATABASE_URL is the restricted role the app runs as; migrations,
+        # backup and restore use MIGRATION_DATABASE_URL (the owner role),
+        # which defaults to DATABASE_URL for single-role deployments.
         self.DATABASE_URL = env.get("DATABASE_URL") or None
+        self.MIGRATION_DATABASE_URL = env.get("MIGRATION_DATABASE_URL") or None
         self.STATEMENT_TIMEOUT_MS = int(env.get("STATEMENT_TIMEOUT_MS", "15000"))
         # Optional basemap: an XYZ tile URL template, e.g. Tianditu with a key.
         self.BASEMAP_URL = env.get("BASEMAP_URL", "")
@@ -44,6 +48,14 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        # Number of reverse proxies (nginx) in front of the app whose
+        # X-Forwarded-For/-Proto/-Host headers are trusted (0: none).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+        # Login throttling: failures per account or per address within the window.
+        self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))
+        self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", "60"))
+        # Hosts (names or IP networks, comma-separated) the server may fetch from.
+        self.OUTBOUND_ALLOWLIST = env.get("OUTBOUND_ALLOWLIST", "")
         self.TESTING = False
 
 
@@ -54,5 +66,10 @@ class TestConfig(Config):
 
     def __init__(self, database_url: str) -> None:
         super().__init__()
-        self.DATABASE_URL = database_url
+        # ``database_url`` is the owner of the test database; in the private
+        # cluster the app itself runs as the restricted role, as in production.
+        from .localdb import runtime_url_for
+
+        self.MIGRATION_DATABASE_URL = database_url
+        self.DATABASE_URL = runtime_url_for(database_url) or database_url
         self.TESTING = True

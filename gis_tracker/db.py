@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from . import localdb
@@ -38,9 +39,17 @@ class Database:
     """Bind an engine and session factory to each Flask app."""
 
     def init_app(self, app: Flask) -> None:
-        """Create the engine for ``app`` from its configuration."""
-        url = app.config.get("DATABASE_URL") or localdb.ensure_running()
+        """Create the engine for ``app`` from its configuration.
+
+        Without ``DATABASE_URL`` the private cluster is used: the app runs as
+        its restricted role, migrations as the owner role.
+        """
+        url = app.config.get("DATABASE_URL")
+        if not url:
+            app.config["MIGRATION_DATABASE_URL"] = localdb.ensure_running()
+            url = localdb.runtime_url()
         app.config["DATABASE_URL"] = url
+        app.config["MIGRATION_DATABASE_URL"] = app.config.get("MIGRATION_DATABASE_URL") or url
         timeout = int(app.config.get("STATEMENT_TIMEOUT_MS", 15000))
         engine = create_engine(
             url,
@@ -62,6 +71,23 @@ class Database:
     def engine(self) -> Engine:
         """Return the current app's engine."""
         return current_app.extensions["db_engine"]
+
+    @property
+    def migration_engine(self) -> Engine:
+        """Return an engine connected as the owner role (migrations, backup, restore)."""
+        ext = current_app.extensions
+        if "db_migration_engine" not in ext:
+            ext["db_migration_engine"] = create_engine(
+                current_app.config["MIGRATION_DATABASE_URL"], poolclass=NullPool,
+                connect_args={"connect_timeout": 5, "application_name": "shifeng-gis-admin"})
+        return ext["db_migration_engine"]
+
+    @property
+    def app_role(self) -> str | None:
+        """Return the app's database role when it differs from the owner role, else None."""
+        runtime = make_url(current_app.config["DATABASE_URL"]).username
+        owner = make_url(current_app.config["MIGRATION_DATABASE_URL"]).username
+        return runtime if runtime and runtime != owner else None
 
     @property
     def session(self) -> Session:

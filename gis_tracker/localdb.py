@@ -12,11 +12,18 @@ Layout (``var/pg`` may be a symlink, see :func:`_pg_root`)::
     var/pg/log/server.log   server log
     var/pg/credentials      "role password" lines, readable by us only
 
+Two login roles: ``shifeng`` owns the databases and runs the migrations,
+backups and restores; ``shifeng_app`` is what the running app connects as.
+It gets SELECT/INSERT/UPDATE/DELETE on the tables but only SELECT/INSERT on
+``audit_log`` (see :mod:`gis_tracker.services.db_roles`), so the application
+can never rewrite the audit trail.
+
 The module is importable without side effects; run it as
 ``python -m gis_tracker.localdb start|stop|status|url|createdb NAME|dropdb NAME``.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -33,7 +40,8 @@ LOGGER = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 DEFAULT_PORT = int(os.environ.get("LOCAL_PG_PORT", "55432"))
-APP_ROLE = "shifeng"
+APP_ROLE = "shifeng"  # owner of the databases: migrations, backup, restore
+RUNTIME_ROLE = "shifeng_app"  # what the running app connects as (no UPDATE/DELETE on audit_log)
 APP_DB = "shifeng"
 
 
@@ -110,8 +118,10 @@ def _read_credentials() -> dict[str, str]:
 
 def _write_credentials(creds: dict[str, str]) -> None:
     path = _credentials_file()
-    path.write_text("".join(f"{role} {pw}\n" for role, pw in creds.items()))
-    path.chmod(0o600)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(f"{role} {pw}\n" for role, pw in creds.items()))
+    tmp.chmod(0o600)
+    tmp.replace(path)  # atomic: concurrent readers never see a half-written file
 
 
 def port() -> int:
@@ -125,6 +135,27 @@ def url(database: str = APP_DB, role: str = APP_ROLE) -> str:
     if role not in creds:
         raise LocalClusterError("the private cluster is not initialised; run script/server")
     return f"postgresql+psycopg2://{role}:{creds[role]}@127.0.0.1:{port()}/{database}"
+
+
+def runtime_url(database: str = APP_DB) -> str:
+    """Return the URL the running app uses for ``database`` (the restricted role)."""
+    return url(database, RUNTIME_ROLE)
+
+
+def runtime_url_for(owner_url: str) -> str | None:
+    """Return the restricted-role URL of the same database as ``owner_url``.
+
+    None when ``owner_url`` is not the owner role of this private cluster
+    (an external database keeps whatever URL it was given).
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(owner_url)
+    if parsed.host != "127.0.0.1" or parsed.port != port() or parsed.username != APP_ROLE:
+        return None
+    if RUNTIME_ROLE not in _read_credentials():
+        return None
+    return runtime_url(parsed.database)
 
 
 def is_initialised() -> bool:
@@ -177,6 +208,27 @@ def _initialise() -> None:
     # throwaway test databases) has PostGIS without needing superuser.
     _psql_admin("template1", "CREATE EXTENSION IF NOT EXISTS postgis")
     _psql_admin("postgres", f"CREATE DATABASE {APP_DB} OWNER {APP_ROLE}")
+    _ensure_runtime_role()
+
+
+def _ensure_runtime_role() -> None:
+    """Create the restricted login role the app runs as (once per cluster)."""
+    lock_path = _pg_root() / ".roles.lock"
+    with open(lock_path, "a", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # several processes may start at once
+        creds = _read_credentials()
+        if RUNTIME_ROLE in creds:
+            return
+        password = secrets.token_urlsafe(24)
+        _psql_admin("postgres", f"""
+            DO $$BEGIN
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') THEN
+                CREATE ROLE {RUNTIME_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+              END IF;
+            END$$;
+            ALTER ROLE {RUNTIME_ROLE} PASSWORD '{password}';""")
+        creds[RUNTIME_ROLE] = password
+        _write_credentials(creds)
 
 
 def _psql_admin(database: str, sql: str) -> None:
@@ -216,6 +268,8 @@ def ensure_running() -> str:
         _initialise()
     elif not is_running():
         _start_server()
+    if RUNTIME_ROLE not in _read_credentials():
+        _ensure_runtime_role()
     return url()
 
 

@@ -42,7 +42,7 @@ def database_url():
 def app(database_url):
     app = create_app(TestConfig(database_url))
     with app.app_context():
-        migrations.upgrade(db.engine)
+        migrations.upgrade(db.migration_engine, app_role=db.app_role)  # owner migrates; app is restricted
         if not sample_data.has_data(db.session):
             sample_data.load(db.session)
         for role in ROLES:

@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from ..config import PROJECT_ROOT
+from . import db_roles
 
 
 def _config(engine: Engine, connection) -> AlembicConfig:
@@ -17,10 +18,18 @@ def _config(engine: Engine, connection) -> AlembicConfig:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Migrate the database up to ``revision`` (all heads by default)."""
+def upgrade(engine: Engine, revision: str = "heads", app_role: str | None = None) -> None:
+    """Migrate the database up to ``revision`` (all heads by default).
+
+    ``engine`` must connect as the owner role.  With ``app_role`` the
+    restricted application role is then granted access to every table
+    (append-only on the audit trail), see :mod:`.db_roles`.
+    """
     with engine.begin() as conn:
         command.upgrade(_config(engine, conn), revision)
+    if app_role:
+        with engine.begin() as conn:
+            db_roles.grant_app_role(conn, app_role)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -1,0 +1,71 @@
+"""Grant the application's database role what it needs, and no more.
+
+The app runs as a restricted role (``shifeng_app`` in the private cluster);
+migrations, backups and restores run as the owner.  The restricted role gets
+SELECT/INSERT/UPDATE/DELETE on every table and USAGE/SELECT/UPDATE on every
+sequence of the ``public`` schema, except ``audit_log``, where it only gets
+SELECT and INSERT: the audit trail is append-only for the application.  A
+trigger (migration 0003) refuses UPDATE/DELETE/TRUNCATE on ``audit_log`` for
+every role as a second line of defence (a trigger alone can be disabled by
+the owner; missing privileges cannot be bypassed by the app).
+
+``ALTER DEFAULT PRIVILEGES`` makes tables that later migrations create get
+the same grants; :func:`grant_app_role` runs again after every upgrade so
+tables created before the defaults existed (other migration heads) are
+covered too.  Both are idempotent.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+LOGGER = logging.getLogger(__name__)
+
+APPEND_ONLY_TABLES = ("audit_log",)
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _quoted(role: str) -> str:
+    if not _ROLE_NAME.match(role):
+        raise ValueError(f"unexpected database role name {role!r}")
+    return f'"{role}"'
+
+
+def role_exists(conn: Connection, role: str) -> bool:
+    """Tell whether the login role ``role`` exists in the cluster."""
+    return bool(conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}))
+
+
+def grant_app_role(conn: Connection, role: str) -> None:
+    """Give ``role`` data access to every table, append-only on the audit trail."""
+    r = _quoted(role)
+    owner = conn.scalar(text("SELECT current_user"))
+    if owner == role:
+        LOGGER.warning("migrations run as the app role %s: the audit trail relies on the trigger only", role)
+        return
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {r}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {r}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {r}",
+    ]
+    for table in APPEND_ONLY_TABLES:
+        exists = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"public.{table}"})
+        if exists:
+            statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {table} FROM {r}")
+            statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC")
+    for statement in statements:
+        conn.execute(text(statement))
+    LOGGER.info("granted table access to %s (append-only on %s)", role, ", ".join(APPEND_ONLY_TABLES))
+
+
+def app_role_privileges(conn: Connection, role: str, table: str) -> set[str]:
+    """Return the privileges ``role`` holds on ``table`` (for checks and tests)."""
+    rows = conn.execute(text(
+        "SELECT privilege_type FROM information_schema.role_table_grants "
+        "WHERE grantee = :r AND table_schema = 'public' AND table_name = :t"), {"r": role, "t": table})
+    return {row[0] for row in rows}
