@@ -28,11 +28,15 @@ def create_app(config: object | None = None) -> Flask:
     handlers.init_app(app)
     http_cache.init_app(app)
 
-    from .api import feature_history, jobs, ogc, ogc_write
+    from .api import feature_history, jobs, ogc, ogc_write, tiles as tiles_api
     from .web import auth, health, map as map_page
 
-    for bp in (health.bp, auth.bp, map_page.bp, ogc.bp, ogc_write.bp, feature_history.bp, jobs.bp):
+    for bp in (health.bp, auth.bp, map_page.bp, ogc.bp, ogc_write.bp, feature_history.bp, jobs.bp,
+               tiles_api.bp):
         app.register_blueprint(bp)
 
+    from .services import tiles
+
+    tiles.register_hooks()
     cli.init_app(app)
     return app

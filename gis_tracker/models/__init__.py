@@ -4,11 +4,13 @@ from .job import Job
 from .layers import District, ProtectedArea, WaterBody, Zone
 from .enterprise import Enterprise
 from .project import Project
+from .tile_cache import CachedTile, TileEpoch
 from .user import ApiToken, User
 from .user_layer import LayerFeature, UserLayer
 from .versions import FeatureVersion
 
 __all__ = [
+    "CachedTile", "TileEpoch",
     "ApiToken", "AuditEntry", "District", "Enterprise", "FeatureVersion", "Job", "LayerFeature", "Project",
     "ProtectedArea", "User", "UserLayer", "WaterBody", "Zone",
 ]

@@ -1,0 +1,45 @@
+"""Vector tiles: ``/tiles/<collection>/<z>/<x>/<y>.mvt`` and TileJSON ``/tiles/<collection>.json``."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, url_for
+
+from .. import catalog
+from ..db import db
+from ..errors import NotFound
+from ..i18n import pick
+from ..services import features, tiles
+
+bp = Blueprint("tiles", __name__, url_prefix="/tiles")
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def _collection(collection_id: str) -> catalog.Collection:
+    coll = catalog.get(collection_id, db.session)
+    if coll is None:
+        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
+    return coll
+
+
+@bp.get("/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
+def tile(collection_id: str, z: int, x: int, y: int):
+    """Return one Mapbox vector tile of the collection."""
+    coll = _collection(collection_id)
+    return Response(tiles.get_tile(db.session, coll, z, x, y), mimetype=MVT)
+
+
+@bp.get("/<collection_id>.json")
+def tilejson(collection_id: str):
+    """Return the TileJSON 3.0 description of a collection's tiles."""
+    coll = _collection(collection_id)
+    template = url_for("tiles.tile", collection_id=coll.id, z=0, x=0, y=0, _external=True)
+    template = template.replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+    return jsonify({
+        "tilejson": "3.0.0",
+        "name": pick(coll.title, coll.title_en),
+        "tiles": [template],
+        "minzoom": 0,
+        "maxzoom": tiles.MAX_ZOOM,
+        "bounds": features.extent(db.session, coll) or [-180, -85, 180, 85],
+        "vector_layers": [{"id": coll.id, "fields": {
+            f.name: pick(f.label, f.label_en) for f in coll.fields if f.type != "object"}}],
+    })
