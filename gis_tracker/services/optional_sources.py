@@ -1,0 +1,207 @@
+"""Read the parts of the data that other subsystems add, when their tables exist.
+
+Relocation history, encroachment flags, indicators and raster layers are
+built alongside the exports; a snapshot or meeting pack checks at run time
+which of them this database has and works without the missing ones.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from ..models import Enterprise, Project
+from ..rules.stage_history import stage_as_of
+
+LOGGER = logging.getLogger(__name__)
+
+INDICATOR_TABLES = ("zone_indicators", "indicators", "zonal_indicators", "zonal_statistics")
+RASTER_TABLES = ("raster_layers", "rasters")
+RASTER_PATH_COLUMNS = ("path", "file_path", "storage_path", "storage_key", "filename")
+
+
+def has_table(session: Session, name: str) -> bool:
+    """Tell whether the connected database has the table ``name``."""
+    return inspect(session.connection()).has_table(name)
+
+
+def _columns(session: Session, table: str) -> list[str]:
+    return [c["name"] for c in inspect(session.connection()).get_columns(table)]
+
+
+# ---- relocation -------------------------------------------------------------------------------
+
+def _service_stages_as_of(session: Session, as_of: date) -> dict[int, str] | None:
+    """Ask the relocation service for the stages on ``as_of``, if it offers that."""
+    try:
+        service = importlib.import_module("gis_tracker.services.relocation")
+    except ImportError:
+        return None
+    fn = getattr(service, "stages_as_of", None)
+    if fn is None:
+        return None
+    try:
+        result = fn(session, as_of)
+    except TypeError:
+        return None
+    if isinstance(result, dict):
+        return {int(k): str(v) for k, v in result.items()}
+    return None
+
+
+def _history_stages_as_of(session: Session, as_of: date) -> dict[int, str] | None:
+    """Replay ``stage_transitions``: the last transition on or before ``as_of`` wins."""
+    if not has_table(session, "stage_transitions"):
+        return None
+    rows = session.execute(text(
+        "SELECT enterprise_id, from_stage, to_stage, on_date FROM stage_transitions ORDER BY enterprise_id, on_date, id"
+    )).all()
+    if not rows:
+        return None
+    stages: dict[int, str] = {}
+    for row in rows:
+        if row.on_date <= as_of:
+            stages[row.enterprise_id] = row.to_stage
+        else:
+            stages.setdefault(row.enterprise_id, row.from_stage)
+    return stages
+
+
+def enterprise_stages_as_of(session: Session, as_of: date) -> dict[int, str]:
+    """Return every live enterprise's stage on ``as_of``.
+
+    Uses the relocation service's as-of view when it exists, else replays the
+    transition history, else reconstructs from each enterprise's stage dates.
+    """
+    enterprises = session.execute(select(Enterprise.id, Enterprise.stage_dates)
+                                  .where(Enterprise.deleted_at.is_(None))).all()
+    known = _service_stages_as_of(session, as_of) or _history_stages_as_of(session, as_of) or {}
+    return {e.id: known.get(e.id) or stage_as_of(e.stage_dates, as_of) for e in enterprises}
+
+
+# ---- encroachment flags -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenFlag:
+    """An open encroachment flag on a project, as the meeting pack lists it."""
+
+    project_id: int
+    project_name: str
+    rule: str
+    severity: str
+    overlap_m2: float
+    overlap_mu: float
+    overlap_pct: float
+    min_distance_m: float | None
+
+
+def flags_available(session: Session) -> bool:
+    """Tell whether encroachment flags exist in this database."""
+    if not has_table(session, "encroachment_flags"):
+        return False
+    try:
+        importlib.import_module("gis_tracker.models.encroachment")
+    except ImportError:
+        return False
+    return True
+
+
+def open_flags(session: Session) -> list[OpenFlag]:
+    """Return the open, not cleared flags, worst first (empty when flags do not exist)."""
+    if not flags_available(session):
+        return []
+    models = importlib.import_module("gis_tracker.models.encroachment")
+    flag, rule = models.EncroachmentFlag, models.EncroachmentRule
+    severity_rank = {"violation": 0, "review": 1, "warning": 2}
+    rows = session.execute(
+        select(flag, rule.name, Project.name.label("project_name"))
+        .join(rule, rule.id == flag.rule_id).join(Project, Project.id == flag.project_id)
+        .where(flag.status == "open", flag.cleared_at.is_(None), Project.deleted_at.is_(None))
+        .order_by(flag.project_id, flag.id)).all()
+    flags = [OpenFlag(r[0].project_id, r.project_name, r.name, r[0].severity, r[0].overlap_m2 or 0.0,
+                      r[0].overlap_mu or 0.0, r[0].overlap_pct or 0.0, r[0].min_distance_m) for r in rows]
+    return sorted(flags, key=lambda f: (severity_rank.get(f.severity, 9), f.project_id))
+
+
+# ---- indicators -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """Rows of an indicators table as display strings, with its column names."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def indicators(session: Session, limit: int = 40) -> IndicatorTable | None:
+    """Return the indicators table when one exists and has rows, else None."""
+    for table in INDICATOR_TABLES:
+        if not has_table(session, table):
+            continue
+        columns = [c for c in _columns(session, table) if c not in ("id", "geom", "created_at", "updated_at")
+                   and not c.endswith("_by")]
+        if not columns:
+            continue
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        rows = session.execute(text(f'SELECT {quoted} FROM "{table}" ORDER BY 1 LIMIT :n'), {"n": limit}).all()
+        if rows:
+            return IndicatorTable(columns, [[_display(v) for v in row] for row in rows])
+    return None
+
+
+def _display(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+# ---- rasters ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RasterSource:
+    """A raster layer stored as a file: its id, title and path."""
+
+    id: str
+    title: str
+    path: str
+
+
+def raster_sources(session: Session) -> list[RasterSource]:
+    """Return the raster layers whose files are recorded in the database (none if not built)."""
+    from flask import current_app
+    from pathlib import Path
+
+    for table in RASTER_TABLES:
+        if not has_table(session, table):
+            continue
+        columns = _columns(session, table)
+        path_col = next((c for c in RASTER_PATH_COLUMNS if c in columns), None)
+        name_col = next((c for c in ("name", "code", "id") if c in columns), None)
+        if path_col is None or name_col is None:
+            continue
+        title_col = "title" if "title" in columns else name_col
+        where = " WHERE deleted_at IS NULL" if "deleted_at" in columns else ""
+        rows = session.execute(text(
+            f'SELECT "{name_col}" AS id, "{title_col}" AS title, "{path_col}" AS path FROM "{table}"{where} ORDER BY 1'
+        )).all()
+        base = Path(current_app.config.get("DATA_DIR", "var/files"))
+        result = []
+        for r in rows:
+            path = Path(str(r.path))
+            if not path.is_absolute():
+                path = base / path
+            if path.exists():
+                result.append(RasterSource(str(r.id), str(r.title), str(path)))
+        return result
+    return []
+
+
+def is_raster_layer(session: Session, layer_id: str) -> bool:
+    """Tell whether ``layer_id`` names a stored raster layer."""
+    return any(r.id == layer_id for r in raster_sources(session))
