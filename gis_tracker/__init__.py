@@ -38,5 +38,9 @@ def create_app(config: object | None = None) -> Flask:
     from .services import tiles
 
     tiles.register_hooks()
+    from .api import deleted_features, geometry as geometry_api, user_layers as user_layers_api  # map editing
+    for bp in (geometry_api.bp, deleted_features.bp, user_layers_api.bp):
+        app.register_blueprint(bp)
+
     cli.init_app(app)
     return app

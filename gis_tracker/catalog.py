@@ -29,11 +29,12 @@ class Field:
     expr: Callable[[], Any] | None = None  # computed, read-only SQL expression
     popup: bool = True
     writable: bool = True  # False: changed only by a dedicated use case (e.g. stage transitions)
+    jsonb: bool = False  # stored in LayerFeature.properties: ``expr`` reads it, writes still allowed
 
     @property
     def editable(self) -> bool:
         """Tell whether generic feature writes may set this field."""
-        return self.writable and self.expr is None
+        return self.writable and (self.expr is None or self.jsonb)
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def user_layer_collection(layer) -> Collection:
         Field(f["name"], f.get("type", "string"), f.get("label") or f["name"],
               f.get("label_en") or f.get("label") or f["name"], required=bool(f.get("required")),
               choices={c: (c, c) for c in f["choices"]} if f.get("choices") else None,
-              expr=prop(f["name"]))
+              expr=prop(f["name"]), jsonb=True)
         for f in layer.fields
     )
     style = {"color": "#3366cc", "weight": 2, "fillOpacity": 0.3}

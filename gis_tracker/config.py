@@ -44,6 +44,9 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024
         self.OGC_MAX_LIMIT = int(env.get("OGC_MAX_LIMIT", "10000"))
         self.OGC_DEFAULT_LIMIT = int(env.get("OGC_DEFAULT_LIMIT", "100"))
+        # Map: layers with more features than this load by the visible extent, at most MAP_VIEW_LIMIT at a time.
+        self.MAP_BBOX_THRESHOLD = int(env.get("MAP_BBOX_THRESHOLD", "2000"))
+        self.MAP_VIEW_LIMIT = int(env.get("MAP_VIEW_LIMIT", "5000"))
         self.DATA_DIR = Path(env.get("DATA_DIR", PROJECT_ROOT / "var" / "files"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -53,7 +53,7 @@ def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) ->
         "properties": {
             f.name: {"type": f.type, "title": pick(f.label, f.label_en), "required": f.required,
                      **({"enum": list(f.choices)} if f.choices else {}),
-                     **({"readOnly": True} if f.expr else {})}
+                     **({"readOnly": True} if not f.editable else {})}
             for f in coll.fields
         },
         "geometryType": coll.geometry_type,

@@ -1,0 +1,188 @@
+"""APIs behind the map editor: split/repair previews, deleted features, planner-defined layers."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from gis_tracker.db import db
+from gis_tracker.models import AuditEntry, UserLayer
+from tests.conftest import login, unique
+
+GEOJSON = "application/geo+json"
+SQUARE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.950], [113.102, 27.952],
+                                              [113.100, 27.952], [113.100, 27.950]]]}
+BOWTIE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.952], [113.102, 27.950],
+                                              [113.100, 27.952], [113.100, 27.950]]]}
+
+
+def _csrf(client):
+    with client.session_transaction() as sess:
+        return sess["csrf"]
+
+
+def _send(client, method, url, body=None, etag=None):
+    headers = {"X-CSRFToken": _csrf(client)}
+    if etag:
+        headers["If-Match"] = etag
+    data = json.dumps(body) if body is not None else None
+    return client.open(url, method=method, data=data, content_type=GEOJSON if data else None, headers=headers)
+
+
+@pytest.fixture()
+def planner(client):
+    return login(client, "planner")
+
+
+@pytest.fixture(autouse=True)
+def _retire_test_layers(app):
+    """Soft-delete the layers a test created, so other tests see only the built-in collections."""
+    yield
+    with app.app_context():
+        for layer in db.session.scalars(select(UserLayer).where(UserLayer.deleted_at.is_(None),
+                                                                UserLayer.created_by == "planner")):
+            layer.deleted_at = func.now()
+        db.session.commit()
+
+
+def test_split_preview_returns_parts_with_areas(planner):
+    line = {"type": "LineString", "coordinates": [[113.1005, 27.949], [113.1005, 27.953]]}
+    resp = _send(planner, "POST", "/api/geometry/split", {"geometry": SQUARE, "line": line})
+    assert resp.status_code == 200, resp.get_json()
+    parts = resp.get_json()["parts"]
+    assert len(parts) == 2 and parts[0]["area_m2"] > parts[1]["area_m2"] > 0
+    whole = 0.002 * 0.002 * 111320 * 111320 * 0.884  # about 43,000 m² at 27.95°N
+    assert abs(sum(p["area_m2"] for p in parts) / whole - 1) < 0.02
+    assert abs(parts[0]["area_mu"] - parts[0]["area_m2"] / (10000 / 15)) < 0.01
+
+
+def test_split_with_a_line_that_misses_is_422(planner):
+    line = {"type": "LineString", "coordinates": [[113.2, 27.9], [113.21, 27.9]]}
+    resp = _send(planner, "POST", "/api/geometry/split", {"geometry": SQUARE, "line": line})
+    assert resp.status_code == 422 and resp.get_json()["code"] == "line_does_not_split"
+    bad = _send(planner, "POST", "/api/geometry/split", {"geometry": SQUARE})
+    assert bad.status_code == 400 and bad.get_json()["code"] == "bad_body"
+
+
+def test_repair_preview_makes_a_bowtie_valid_and_it_then_saves(planner):
+    resp = _send(planner, "POST", "/api/geometry/repair", {"geometry": BOWTIE})
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["changed"] and body["valid"]
+    assert body["geometry"]["type"] == "MultiPolygon" and body["parts"] == 2
+    saved = _send(planner, "POST", "/ogc/collections/projects/items",
+                  {"type": "Feature", "geometry": body["geometry"],
+                   "properties": {"name": unique("修复"), "project_type": "public", "status": "planned"}})
+    assert saved.status_code == 201, saved.get_json()
+    untouched = _send(planner, "POST", "/api/geometry/repair", {"geometry": SQUARE}).get_json()
+    assert untouched["changed"] is False and untouched["geometry"] == SQUARE
+
+
+def test_geometry_tools_need_login_and_csrf(client):
+    assert client.post("/api/geometry/repair", data="{}", content_type=GEOJSON).status_code == 401
+    login(client, "viewer")
+    resp = client.post("/api/geometry/repair", data=json.dumps({"geometry": BOWTIE}), content_type=GEOJSON)
+    assert resp.status_code == 403 and resp.get_json()["code"] == "csrf_failed"
+
+
+def test_admin_lists_deleted_features_and_restores_one(app, planner):
+    name = unique("已删")
+    created = _send(planner, "POST", "/ogc/collections/projects/items",
+                    {"type": "Feature", "geometry": SQUARE,
+                     "properties": {"name": name, "project_type": "public", "status": "planned"}})
+    fid = created.get_json()["id"]
+    assert _send(planner, "DELETE", f"/ogc/collections/projects/items/{fid}",
+                 etag=created.headers["ETag"]).status_code == 204
+    refused = planner.get("/api/collections/projects/deleted")
+    assert refused.status_code == 403 and refused.get_json()["code"] == "admin_only"
+
+    admin = login(app.test_client(), "admin")
+    listing = admin.get("/api/collections/projects/deleted").get_json()
+    found = [f for f in listing["features"] if f["id"] == fid]
+    assert len(found) == 1 and listing["numberMatched"] >= 1
+    assert found[0]["properties"]["name"] == name and found[0]["deleted_by"] == "planner"
+    assert found[0]["geometry"]["type"] == "MultiPolygon"
+    assert _send(admin, "POST", f"/api/collections/projects/items/{fid}/restore").status_code == 200
+    again = admin.get("/api/collections/projects/deleted").get_json()
+    assert fid not in [f["id"] for f in again["features"]]
+    assert admin.get("/api/collections/nope/deleted").status_code == 404
+
+
+def _layer_body(name, **extra):
+    return {"name": name, "title": "绿道 " + name, "geometry_type": "LineString",
+            "fields": [{"name": "grade", "type": "string", "label": "等级", "choices": ["一级", "二级"],
+                        "required": True},
+                       {"name": "width_m", "type": "number", "label": "宽度（米）"}],
+            "style": {"color": "#228b22", "weight": 4}, **extra}
+
+
+def test_planner_creates_a_layer_and_saves_a_feature_in_it(app, planner):
+    name = unique("greenway").replace("-", "_")
+    resp = _send(planner, "POST", "/api/layers", _layer_body(name))
+    assert resp.status_code == 201, resp.get_json()
+    layer = resp.get_json()
+    assert layer["style"]["color"] == "#228b22" and layer["style"]["weight"] == 4.0
+    assert set(layer["style"]) == {"color", "fillColor", "weight", "opacity", "fillOpacity", "label_field"}
+    doc = planner.get(f"/ogc/collections/{name}").get_json()
+    assert doc["properties"]["grade"]["enum"] == ["一级", "二级"] and doc["properties"]["grade"]["required"]
+    line = {"type": "LineString", "coordinates": [[113.10, 27.95], [113.11, 27.955]]}
+    feat = _send(planner, "POST", f"/ogc/collections/{name}/items",
+                 {"type": "Feature", "geometry": line, "properties": {"grade": "一级", "width_m": 6}})
+    assert feat.status_code == 201, feat.get_json()
+    stored = planner.get(f"/ogc/collections/{name}/items/{feat.get_json()['id']}").get_json()
+    assert stored["properties"] == {"grade": "一级", "width_m": 6}  # attributes of user layers are kept
+    wrong = _send(planner, "POST", f"/ogc/collections/{name}/items",
+                  {"type": "Feature", "geometry": line, "properties": {"grade": "三级"}})
+    assert wrong.status_code == 422 and wrong.get_json()["field"] == "grade"
+    page = planner.get("/")
+    assert name.encode() in page.data  # the map lists it
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "user_layer",
+                                                           AuditEntry.object_id == name))
+    assert entry.action == "create_layer" and entry.username == "planner"
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"name": "Bad Name"}, "name"),
+    ({"name": "zones"}, "name"),
+    ({"geometry_type": "Circle"}, "geometry_type"),
+    ({"title": ""}, "title"),
+    ({"fields": [{"name": "geometry"}]}, "fields[0].name"),
+    ({"style": {"fillColor": "javascript:alert(1)"}}, "style.fillColor"),
+])
+def test_bad_layer_definitions_name_the_field(planner, change, field):
+    body = _layer_body(unique("bad").replace("-", "_"))
+    body.update(change)
+    resp = _send(planner, "POST", "/api/layers", body)
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.get_json()["field"] == field
+
+
+def test_style_hide_and_order_with_if_match(app, planner):
+    names = [unique(p).replace("-", "_") for p in ("lyr_a", "lyr_b")]
+    etags = [_send(planner, "POST", "/api/layers", _layer_body(n)).headers["ETag"] for n in names]
+    styled = _send(planner, "PATCH", f"/api/layers/{names[0]}",
+                   {"style": {"fillColor": "#ff0000", "fillOpacity": 0.6, "label_field": "grade"},
+                    "hidden": True}, etag=etags[0])
+    assert styled.status_code == 200, styled.get_json()
+    body = styled.get_json()
+    assert body["hidden"] is True and body["style"]["label_field"] == "grade"
+    assert body["style"]["color"] == "#228b22"  # untouched keys kept
+    stale = _send(planner, "PATCH", f"/api/layers/{names[0]}", {"hidden": False}, etag=etags[0])
+    assert stale.status_code == 412 and stale.get_json()["current"]["hidden"] is True
+
+    order = _send(planner, "PUT", "/api/layers/order", {"order": [names[1], names[0]]})
+    assert order.status_code == 200
+    listed = [layer["name"] for layer in order.get_json()["layers"]]
+    assert listed.index(names[1]) < listed.index(names[0])
+    config_page = planner.get("/").data.decode()
+    assert config_page.index(f'"id": "{names[1]}"') < config_page.index(f'"id": "{names[0]}"')
+    bad = _send(planner, "PUT", "/api/layers/order", {"order": ["nope"]})
+    assert bad.status_code == 422
+
+
+def test_viewers_and_officers_do_not_manage_layers(app, client):
+    viewer = login(client, "viewer")
+    assert viewer.get("/api/layers").status_code == 200
+    resp = _send(viewer, "POST", "/api/layers", _layer_body(unique("v").replace("-", "_")))
+    assert resp.status_code == 403
+    officer = login(app.test_client(), "relocation_officer")
+    assert _send(officer, "PUT", "/api/layers/order", {"order": []}).status_code == 403
