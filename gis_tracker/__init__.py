@@ -42,5 +42,10 @@ def create_app(config: object | None = None) -> Flask:
     for bp in (geometry_api.bp, deleted_features.bp, user_layers_api.bp):
         app.register_blueprint(bp)
 
+    from .api import admin as admin_api, openapi
+    from .web import account, admin  # security: own account, administration, OpenAPI document
+    for bp in (account.bp, admin.bp, admin_api.bp, openapi.bp):
+        app.register_blueprint(bp)
+
     cli.init_app(app)
     return app

@@ -1,7 +1,10 @@
 """Who is asking: session login for the browser, bearer tokens for the API.
 
 Everything except the login page, static files, ``/healthz`` and ``/readyz``
-requires a login.  Role checks use :func:`require_role`.
+requires a login; then the declared access table (:mod:`gis_tracker.access`)
+decides per role, route and method.  Browser writes need the CSRF token.
+Every response carries the security headers (CSP, nosniff, frame denial,
+referrer policy); see :func:`security_headers`.
 """
 from __future__ import annotations
 
@@ -9,8 +12,13 @@ import functools
 import logging
 import secrets
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from urllib.parse import urlparse
 
+from flask import Flask, abort, g, has_request_context, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import access
 from .db import db
 from .errors import Forbidden, Unauthorized
 from .models import User
@@ -18,7 +26,8 @@ from .services import accounts
 
 LOGGER = logging.getLogger(__name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz", "health.readyz"}
+PUBLIC_ENDPOINTS = {e for e, methods in access.ACCESS.items()
+                    if access.ANONYMOUS in methods.get("GET", ())}
 API_PREFIXES = ("/api/", "/ogc", "/tiles/")
 
 ROLE_LABELS = {
@@ -61,10 +70,12 @@ def _load_user() -> None:
 
 
 def _require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-        return None
+    if access.is_public(request.endpoint, request.method):
+        return None  # no database needed: the login page works while PostgreSQL is down
     _load_user()
     if g.user is not None:
+        if not access.permits(request.endpoint, request.method, g.user.role):
+            raise Forbidden("您的角色无权访问此功能 / your role may not use this", code="role_forbidden")
         return None
     if is_api_request():
         raise Unauthorized("需要登录或有效的 API 令牌 / login or a valid API token required")
@@ -122,9 +133,67 @@ def _check_csrf():
     return None
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Mark the cookie Secure when configured, or when this request is HTTPS (also behind nginx)."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+
+def content_security_policy(basemap_url: str) -> str:
+    """Return the CSP: only our own scripts, styles, fonts and XHR; images also from the basemap host.
+
+    ``style-src`` allows ``'unsafe-inline'``: Leaflet, Leaflet-Geoman and
+    Chart.js position and size elements with inline styles, and templates set
+    legend swatch colours with ``style=""``.  Inline styles cannot run script;
+    every user string is escaped, so no attacker-controlled CSS reaches a page.
+    Scripts stay strict: no inline scripts, no eval, nothing remote (the map's
+    configuration is a ``<script type="application/json">`` data block, which
+    the browser never executes).
+    """
+    img = ["'self'", "data:", "blob:"]
+    parsed = urlparse(basemap_url or "")
+    if parsed.scheme in ("http", "https") and parsed.hostname:
+        host = parsed.netloc.split("@")[-1]
+        # Tile templates like {s}.tiles.local become a wildcard of the subdomains.
+        if "{" in host:
+            host = "*." + host.split("}.", 1)[-1] if "}." in host else host.replace("{s}", "*")
+        img.append(f"{parsed.scheme}://{host}")
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        f"img-src {' '.join(img)}", "font-src 'self'", "connect-src 'self'", "worker-src 'self' blob:",
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+def security_headers(response):
+    """Add CSP, nosniff, frame denial and referrer policy to every response."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", g.get("csp") or "default-src 'self'")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if g.get("user") is not None and "Cache-Control" not in headers and request.endpoint != "static":
+        headers["Cache-Control"] = "private, no-cache"  # never kept by shared caches; ETags still work
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Install the login guard, the CSRF check and template helpers."""
+    """Install the proxy fix, the login guard, the CSRF check, security headers and template helpers."""
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies > 0:
+        # Behind nginx: trust its X-Forwarded-For/-Proto/-Host/-Port (and no one else's).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies)
+    app.session_interface = _SessionInterface()
+    csp = content_security_policy(app.config.get("BASEMAP_URL", ""))
+    app.before_request(lambda: setattr(g, "csp", csp))
     app.before_request(_require_login)
     app.before_request(_check_csrf)
+    app.after_request(security_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user,
                                  ROLE_LABELS=ROLE_LABELS)

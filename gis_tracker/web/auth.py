@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from ..db import db
+from ..errors import BadParameter
 from ..i18n import gettext as _
 from ..security import login_session
 from ..services import accounts
+from ..services.throttle import TooManyAttempts
 
 bp = Blueprint("auth", __name__)
 
@@ -23,15 +25,23 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form and log the user in."""
-    error = None
-    if request.method == "POST":
-        user = accounts.authenticate(db.session, request.form.get("username", ""),
-                                     request.form.get("password", ""))
-        if user is not None:
-            login_session(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("用户名或密码错误")
-    return render_template("auth/login.html", error=error), (401 if error else 200)
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None)
+    cfg = current_app.config
+    try:
+        user = accounts.log_in(db.session, request.form.get("username", ""), request.form.get("password", ""),
+                               request.remote_addr or "unknown", max_failures=cfg["LOGIN_MAX_FAILURES"],
+                               window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
+    except TooManyAttempts as exc:
+        return (render_template("auth/login.html", error=_("登录失败次数过多，请一分钟后再试")), 429,
+                {"Retry-After": str(exc.details["retry_after"])})
+    except BadParameter:
+        return render_template("auth/login.html", error=_("请输入用户名和密码")), 400
+    if user is None:
+        # The same message whether the account exists or not.
+        return render_template("auth/login.html", error=_("用户名或密码错误")), 401
+    login_session(user)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")

@@ -1,0 +1,135 @@
+"""The declared access table: which role may call which route with which method.
+
+Every route of the app must appear here; ``tests/integration/test_access_table.py``
+enumerates ``app.url_map``, fails naming any route missing from the table,
+and calls every route as every role to check the answer.  The table is
+enforced on each request (after login, before the view): a role not listed
+gets 403 ``role_forbidden``.  A route missing from the table still requires a
+login and is logged as an error; it is not refused outright, so engineers
+adding routes are not blocked mid-work, but the access test fails naming it,
+so no route ships undeclared.
+
+To declare a new route, add one line to :data:`ACCESS` (or, from your own
+blueprint module, call :func:`declare`)::
+
+    "myblueprint.view_name": {"GET": ANY_USER, "POST": EDITORS},
+
+Finer checks inside the view or service (e.g. a collection's
+``write_roles``, a job's owner) come on top of this table.
+"""
+from __future__ import annotations
+
+import logging
+
+LOGGER = logging.getLogger(__name__)
+
+ANONYMOUS = "anonymous"
+ROLES = ("admin", "planner", "relocation_officer", "viewer")
+
+PUBLIC = (ANONYMOUS, *ROLES)
+ANY_USER = ROLES
+ADMIN = ("admin",)
+# Feature writes: the route admits every editor; the collection's write_roles
+# (catalog.py) then decide per layer, e.g. relocation officers edit enterprises only.
+EDITORS = ("admin", "planner", "relocation_officer")
+
+ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
+    # public: login, static files, health checks (nothing else is reachable anonymously)
+    "auth.login": {"GET": PUBLIC, "POST": PUBLIC},
+    "static": {"GET": PUBLIC},
+    "health.healthz": {"GET": PUBLIC},
+    "health.readyz": {"GET": PUBLIC},
+    # own account
+    "auth.logout": {"POST": ANY_USER},
+    "account.index": {"GET": ANY_USER},
+    "account.change_password": {"POST": ANY_USER},
+    "account.new_token": {"POST": ANY_USER},
+    "account.revoke_token": {"POST": ANY_USER},
+    # map and OGC API – Features (read)
+    "map.index": {"GET": ANY_USER},
+    "ogc.landing": {"GET": ANY_USER},
+    "ogc.conformance": {"GET": ANY_USER},
+    "openapi.document": {"GET": ANY_USER},
+    "ogc.collections": {"GET": ANY_USER},
+    "ogc.collection": {"GET": ANY_USER},
+    "ogc.items": {"GET": ANY_USER},
+    "ogc.item": {"GET": ANY_USER},
+    "tiles.tile": {"GET": ANY_USER},
+    "tiles.tilejson": {"GET": ANY_USER},
+    # feature writes (OGC Part 4) and history
+    "ogc_write.create_item": {"POST": EDITORS},
+    "ogc_write.replace_item": {"PUT": EDITORS},
+    "ogc_write.update_item": {"PATCH": EDITORS},
+    "ogc_write.delete_item": {"DELETE": EDITORS},
+    "feature_history.versions": {"GET": ANY_USER},
+    "feature_history.restore_version": {"POST": EDITORS},
+    "feature_history.restore_deleted": {"POST": ADMIN},
+    "jobs.job_status": {"GET": ANY_USER},  # owner or admin, checked in services/jobs.py
+    # administration
+    "admin.index": {"GET": ADMIN},
+    "admin.users": {"GET": ADMIN, "POST": ADMIN},
+    "admin.user": {"GET": ADMIN},
+    "admin.user_role": {"POST": ADMIN},
+    "admin.user_active": {"POST": ADMIN},
+    "admin.user_password": {"POST": ADMIN},
+    "admin.user_token": {"POST": ADMIN},
+    "admin.tokens": {"GET": ADMIN},
+    "admin.revoke_token": {"POST": ADMIN},
+    "admin.roles": {"GET": ADMIN},
+    "admin.audit": {"GET": ADMIN},
+    "admin.audit_export": {"GET": ADMIN},
+    "admin_api.basemap_check": {"POST": ADMIN},
+}
+
+# Routes whose view answers 403 for some allowed roles depending on the object
+# (e.g. a layer's write_roles); the access test then accepts 403 for them.
+OBJECT_LEVEL: set[str] = {
+    "ogc_write.create_item", "ogc_write.replace_item", "ogc_write.update_item",
+    "ogc_write.delete_item", "feature_history.restore_version",
+}
+
+_warned: set[tuple[str, str]] = set()
+
+
+def declare(endpoint: str, roles_by_method: dict[str, tuple[str, ...]], *, object_level: bool = False) -> None:
+    """Declare (or extend) a route's row from a blueprint module."""
+    unknown = {r for roles in roles_by_method.values() for r in roles} - set(PUBLIC)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)} for {endpoint}")
+    ACCESS.setdefault(endpoint, {}).update({m.upper(): tuple(r) for m, r in roles_by_method.items()})
+    if object_level:
+        OBJECT_LEVEL.add(endpoint)
+
+
+def allowed_roles(endpoint: str, method: str) -> tuple[str, ...] | None:
+    """Return the roles allowed to call ``endpoint`` with ``method``; None when undeclared."""
+    method = "GET" if method == "HEAD" else method
+    return ACCESS.get(endpoint, {}).get(method)
+
+
+def is_public(endpoint: str | None, method: str) -> bool:
+    """Tell whether anonymous requests may reach ``endpoint``."""
+    if endpoint is None:
+        return True  # 404/405 without a route: nothing to protect
+    if method == "OPTIONS":
+        method = "GET"
+    return ANONYMOUS in (allowed_roles(endpoint, method) or ())
+
+
+def permits(endpoint: str, method: str, role: str) -> bool:
+    """Tell whether ``role`` may call ``endpoint`` with ``method`` (undeclared: any logged-in user)."""
+    if method == "OPTIONS":
+        return True
+    roles = allowed_roles(endpoint, method)
+    if roles is None:
+        if (endpoint, method) not in _warned:
+            _warned.add((endpoint, method))
+            LOGGER.error("route %s %s is not in the access table (gis_tracker/access.py)", method, endpoint)
+        return True
+    return role in roles
+
+
+def table_rows() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Return (endpoint, method, roles) rows for the admin roles page."""
+    return [(endpoint, method, roles) for endpoint, methods in sorted(ACCESS.items())
+            for method, roles in sorted(methods.items())]

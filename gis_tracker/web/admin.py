@@ -1,0 +1,168 @@
+"""Administration pages: users, roles, API tokens and the audit trail (admins only)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from .. import access
+from ..db import db
+from ..errors import AppError, BadParameter
+from ..i18n import gettext as _
+from ..models.user import ROLES
+from ..security import current_user, current_username, require_role
+from ..services import accounts, audit_trail
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 100
+
+
+@bp.before_request
+@require_role("admin")
+def _admins_only():
+    """Refuse every page of this blueprint to non-admins (on top of the access table)."""
+    return None
+
+
+@bp.get("")
+def index():
+    """Open the users page."""
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    """List users; create one."""
+    error, status = None, 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = accounts.create_user(db.session, form.get("username", ""), form.get("role", ""),
+                                        form.get("password", ""), form.get("display_name") or None,
+                                        actor=current_username())
+        except AppError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+        else:
+            flash(_("用户已创建") + f"：{user.username}")
+            return redirect(url_for("admin.user", user_id=user.id))
+    return render_template("admin/users.html", users=accounts.list_users(db.session), roles=ROLES,
+                           error=error), status
+
+
+def _user_page(user_id: int, error: str | None = None, status: int = 200, new_token: str | None = None):
+    user = accounts.get_user(db.session, user_id)
+    return render_template("admin/user.html", user=user, roles=ROLES, error=error, new_token=new_token,
+                           tokens=accounts.list_tokens(db.session, user.id)), status
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    """Show one user: role, state, password reset, tokens."""
+    return _user_page(user_id)
+
+
+def _apply(user_id: int, change, done: str):
+    try:
+        change()
+    except AppError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        return _user_page(user_id, exc.message, exc.status)
+    flash(done)
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+def user_role(user_id: int):
+    """Change a user's role."""
+    return _apply(user_id, lambda: accounts.change_role(
+        db.session, user_id, request.form.get("role", ""), current_username()), _("角色已修改"))
+
+
+@bp.post("/users/<int:user_id>/active")
+def user_active(user_id: int):
+    """Deactivate or reactivate a user."""
+    active = request.form.get("active") == "1"
+    return _apply(user_id, lambda: accounts.set_active(db.session, user_id, active, current_username()),
+                  _("已启用") if active else _("已停用"))
+
+
+@bp.post("/users/<int:user_id>/password")
+def user_password(user_id: int):
+    """Reset a user's password."""
+    return _apply(user_id, lambda: accounts.reset_password(
+        db.session, user_id, request.form.get("password", ""), current_username()), _("密码已重置"))
+
+
+@bp.post("/users/<int:user_id>/tokens")
+def user_token(user_id: int):
+    """Issue an API token for a user and show it once."""
+    user = accounts.get_user(db.session, user_id)
+    token = accounts.issue_token(db.session, user.username, request.form.get("name"), actor=current_username())
+    return _user_page(user_id, new_token=token)
+
+
+@bp.get("/tokens")
+def tokens():
+    """List every API token."""
+    return render_template("admin/tokens.html", tokens=accounts.list_tokens(db.session))
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke any API token."""
+    token = accounts.revoke_token(db.session, token_id, current_user())
+    flash(_("令牌已吊销"))
+    target = request.form.get("back")
+    if target == "user":
+        return redirect(url_for("admin.user", user_id=token.user_id))
+    return redirect(url_for("admin.tokens"))
+
+
+@bp.get("/roles")
+def roles():
+    """Show the roles and the declared access table."""
+    return render_template("admin/roles.html", rows=access.table_rows(), roles=access.PUBLIC)
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
+        raise BadParameter("页码无效 / bad page number", code="bad_page")
+    return int(raw)
+
+
+@bp.get("/audit")
+def audit():
+    """Browse the audit trail by user, object and date."""
+    try:
+        filt = audit_trail.AuditFilter.from_args(request.args)
+    except BadParameter as exc:
+        filt, error = audit_trail.AuditFilter(), exc.message
+    else:
+        error = None
+    page = _page_number()
+    entries, total = audit_trail.search(db.session, filt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return render_template("admin/audit.html", entries=entries, total=total, page=page, filt=filt,
+                           page_size=PAGE_SIZE, choices=audit_trail.choices(db.session), error=error,
+                           as_text=audit_trail.as_text, local_time=audit_trail.local_time), (400 if error else 200)
+
+
+@bp.get("/audit/export")
+def audit_export():
+    """Download the filtered audit trail as CSV or Excel."""
+    filt = audit_trail.AuditFilter.from_args(request.args)
+    kind = request.args.get("format", "csv")
+    stamp = datetime.now(audit_trail.LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    if kind == "xlsx":
+        body = audit_trail.export_xlsx(db.session, filt)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind == "csv":
+        body = audit_trail.export_csv(db.session, filt)
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        raise BadParameter("format 须为 csv 或 xlsx / format must be csv or xlsx", code="bad_format")
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="audit-{stamp}.{kind}"'})
