@@ -92,8 +92,8 @@ class SnapshotRequest:
             raise BadParameter("标题过长 / title too long (80 characters, subtitle 120)", code="bad_title")
         return cls(zone=zone, bbox=bbox, layers=tuple(layers), title=title, subtitle=subtitle, paper=paper,
                    landscape=_bool(p.get("landscape", True)), dpi=dpi, fmt=fmt,
-                   internal=_bool(p.get("internal", True)), as_of=_date(p.get("as_of"), "as_of"),
-                   map_date=_date(p.get("map_date"), "map_date"), labels=_bool(p.get("labels", True)))
+                   internal=_bool(p.get("internal", True)), as_of=parse_date(p.get("as_of"), "as_of"),
+                   map_date=parse_date(p.get("map_date"), "map_date"), labels=_bool(p.get("labels", True)))
 
     def to_params(self) -> dict:
         """Return the request as JSON-ready parameters (what the export history stores)."""
@@ -113,7 +113,7 @@ def _bool(value) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on", "y")
 
 
-def _date(value, name: str) -> date | None:
+def parse_date(value, name: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date):
