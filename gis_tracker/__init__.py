@@ -47,5 +47,10 @@ def create_app(config: object | None = None) -> Flask:
     for bp in (account.bp, admin.bp, admin_api.bp, openapi.bp):
         app.register_blueprint(bp)
 
+    from .api import relocation as relocation_api
+    from .web import relocation as relocation_pages
+    for bp in (relocation_api.bp, relocation_pages.bp):  # relocation tracking
+        app.register_blueprint(bp)
+
     cli.init_app(app)
     return app

@@ -32,6 +32,8 @@ ADMIN = ("admin",)
 # Feature writes: the route admits every editor; the collection's write_roles
 # (catalog.py) then decide per layer, e.g. relocation officers edit enterprises only.
 EDITORS = ("admin", "planner", "relocation_officer")
+LAYER_EDITORS = ("admin", "planner")  # planner-defined layers (services/user_layers.py)
+RELOCATION = ("admin", "relocation_officer")  # stage transitions and the ledger (services/relocation.py)
 
 ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     # public: login, static files, health checks (nothing else is reachable anonymously)
@@ -65,6 +67,29 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "feature_history.restore_version": {"POST": EDITORS},
     "feature_history.restore_deleted": {"POST": ADMIN},
     "jobs.job_status": {"GET": ANY_USER},  # owner or admin, checked in services/jobs.py
+    "deleted_features.deleted": {"GET": ADMIN},
+    "geometry.split": {"POST": EDITORS},  # previews only; saving goes through ogc_write
+    "geometry.repair": {"POST": EDITORS},
+    "user_layers.list_layers": {"GET": ANY_USER},
+    "user_layers.create_layer": {"POST": LAYER_EDITORS},
+    "user_layers.reorder_layers": {"PUT": LAYER_EDITORS},
+    "user_layers.update_layer": {"PATCH": LAYER_EDITORS},
+    # relocation tracking (Qingshuitang enterprises)
+    "relocation.index": {"GET": ANY_USER},
+    "relocation.dashboard": {"GET": ANY_USER},
+    "relocation.detail": {"GET": ANY_USER},
+    "relocation.ledger_page": {"GET": ANY_USER},
+    "relocation.ledger_preview": {"POST": RELOCATION},
+    "relocation.ledger_commit": {"POST": RELOCATION},
+    "relocation_api.enterprises": {"GET": ANY_USER},
+    "relocation_api.dashboard": {"GET": ANY_USER},
+    "relocation_api.stage_map": {"GET": ANY_USER},
+    "relocation_api.history": {"GET": ANY_USER},
+    "relocation_api.download_attachment": {"GET": ANY_USER},
+    "relocation_api.create_transition": {"POST": RELOCATION},
+    "relocation_api.ledger_preview": {"POST": RELOCATION},
+    "relocation_api.ledger_commit": {"POST": RELOCATION},
+    "relocation_api.ledger_export": {"GET": ANY_USER},
     # administration
     "admin.index": {"GET": ADMIN},
     "admin.users": {"GET": ADMIN, "POST": ADMIN},

@@ -6,6 +6,7 @@ from .enterprise import Enterprise
 from .export import Export  # noqa: F401
 from .project import Project
 from .tile_cache import CachedTile, TileEpoch
+from .relocation import StageTransition, TransitionAttachment  # noqa: F401
 from .user import ApiToken, User
 from .user_layer import LayerFeature, UserLayer
 from .versions import FeatureVersion

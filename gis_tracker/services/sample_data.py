@@ -18,7 +18,7 @@ from ..config import PROJECT_ROOT
 from ..db import STORAGE_SRID, WGS84
 from ..errors import Conflict
 from ..models import District, Enterprise, Project, ProtectedArea, WaterBody, Zone
-from . import audit
+from . import audit, relocation
 
 LOGGER = logging.getLogger(__name__)
 LAYERS_DIR = PROJECT_ROOT / "layers"
@@ -82,6 +82,8 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
             parcel_geom=_geom(p["parcel"]) if p.get("parcel") else None,
             created_by=LOADER, updated_by=LOADER))
     counts["enterprises"] = len(enterprises)
+    session.flush()
+    counts["stage_transitions"] = relocation.seed_history(session, LOADER)  # initial relocation history
     projects = _features("projects", directory)
     for feat in projects:
         p = feat["properties"]
