@@ -121,8 +121,12 @@ def user_for_token(session: Session, token: str) -> User | None:
         select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.is_active:
         return None
-    row.last_used_at = datetime.now(timezone.utc)
-    session.commit()
+    now = datetime.now(timezone.utc)
+    # Record use at most once a minute: a write on every API request would
+    # serialise concurrent requests on this token's row.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        session.commit()
     return row.user
 
 
