@@ -52,5 +52,11 @@ def create_app(config: object | None = None) -> Flask:
     for bp in (relocation_api.bp, relocation_pages.bp):  # relocation tracking
         app.register_blueprint(bp)
 
+    from .api import exports as exports_api
+    from .web import exports as exports_pages
+    for mod in (exports_api, exports_pages):  # snapshots, interactive maps, meeting packs
+        app.register_blueprint(mod.bp)
+        mod.declare_access()
+
     cli.init_app(app)
     return app

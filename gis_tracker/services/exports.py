@@ -85,6 +85,8 @@ def validate(session: Session, kind: str, params: dict) -> dict:
     from . import snapshot_data
 
     snapshot_data.ordered_layer_ids(session, req.layers or None)
+    if req.map_date is None:  # stored with the export, so the same parameters make the same file later
+        req = snapshot.with_defaults(req, map_date=date.today())
     return req.to_params()
 
 
@@ -118,7 +120,9 @@ def _run_job(progress, kind: str, params: dict, username: str | None) -> dict:
     from ..db import db
 
     row = produce(db.session, kind, params, username, progress)
-    return as_dict(row)
+    result = as_dict(row)
+    result["download_url"] = f"/api/exports/{row.id}/file"  # no request here to build it with url_for
+    return result
 
 
 def start(session: Session, kind: str, params: dict, username: str | None):
@@ -157,3 +161,22 @@ def as_dict(row: Export) -> dict:
     return {"id": row.id, "kind": row.kind, "format": row.format, "title": row.title, "params": row.params,
             "username": row.username, "created_at": row.created_at.isoformat() if row.created_at else None,
             "filename": row.filename, "sha256": row.sha256, "size_bytes": row.size_bytes}
+
+
+def form_options(session: Session) -> dict:
+    """Return what the export form offers: zones by name, layers by id and title, papers, dpis."""
+    from .. import catalog
+    from ..i18n import pick
+    from ..models import Zone
+    from . import snapshot_data
+
+    zones = session.execute(select(Zone.name, Zone.level).where(Zone.deleted_at.is_(None))
+                            .order_by(Zone.level.desc(), Zone.code)).all()
+    available = catalog.all_collections(session)
+    order = [c for c in snapshot_data.LAYER_ORDER if c in available] + \
+            [c for c in available if c not in snapshot_data.LAYER_ORDER]
+    return {"zones": [{"name": z.name, "level": z.level} for z in zones],
+            "layers": [{"id": c, "title": pick(available[c].title, available[c].title_en),
+                        "default": c in snapshot_data.LAYER_ORDER} for c in order],
+            "papers": list(snapshot.cartography.PAPER_MM), "dpis": [96, 150, 300],
+            "today": date.today().isoformat()}

@@ -21,7 +21,7 @@ LOGGER = logging.getLogger(__name__)
 
 INDICATOR_TABLES = ("zone_indicators", "indicators", "zonal_indicators", "zonal_statistics")
 RASTER_TABLES = ("raster_layers", "rasters")
-RASTER_PATH_COLUMNS = ("path", "file_path", "storage_path", "storage_key", "filename")
+RASTER_PATH_COLUMNS = ("file_name", "path", "file_path", "storage_path", "storage_key", "filename")
 
 
 def has_table(session: Session, name: str) -> bool:
@@ -190,7 +190,7 @@ def raster_sources(session: Session) -> list[RasterSource]:
         rows = session.execute(text(
             f'SELECT "{name_col}" AS id, "{title_col}" AS title, "{path_col}" AS path FROM "{table}"{where} ORDER BY 1'
         )).all()
-        base = Path(current_app.config.get("DATA_DIR", "var/files"))
+        base = Path(current_app.config.get("RASTER_DIR") or Path(current_app.config.get("DATA_DIR", "var/files")) / "rasters")
         result = []
         for r in rows:
             path = Path(str(r.path))
