@@ -58,5 +58,13 @@ def create_app(config: object | None = None) -> Flask:
         app.register_blueprint(mod.bp)
         mod.declare_access()
 
+    from .api import flags as flags_api
+    from .services import encroachment
+    from .web import flags as flags_pages
+    for mod in (flags_api, flags_pages):  # encroachment flags and the 两型 review
+        app.register_blueprint(mod.bp)
+        mod.declare_access()
+    encroachment.init_app(app)
+
     cli.init_app(app)
     return app

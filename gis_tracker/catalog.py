@@ -235,7 +235,10 @@ def _build() -> dict[str, Collection]:
         ),
         style={"color": "#7a3e9d", "weight": 2, "fillColor": "#c39bd3", "fillOpacity": 0.45},
     )
-    return {c.id: c for c in (zones, enterprises, protected, water, projects)}
+    from .catalog_encroachments import encroachments_collection  # the overlaps of encroachment flags
+
+    encroachments = encroachments_collection(Collection, Field)
+    return {c.id: c for c in (zones, enterprises, protected, water, projects, encroachments)}
 
 
 _CATALOG: dict[str, Collection] | None = None

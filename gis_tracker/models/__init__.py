@@ -3,6 +3,8 @@ from .audit import AuditEntry
 from .job import Job
 from .layers import District, ProtectedArea, WaterBody, Zone
 from .enterprise import Enterprise
+from .encroachment import (EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule,  # noqa: F401
+                          ProtectedPart, ReviewReport)
 from .export import Export  # noqa: F401
 from .project import Project
 from .tile_cache import CachedTile, TileEpoch

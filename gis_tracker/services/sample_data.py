@@ -18,7 +18,7 @@ from ..config import PROJECT_ROOT
 from ..db import STORAGE_SRID, WGS84
 from ..errors import Conflict
 from ..models import District, Enterprise, Project, ProtectedArea, WaterBody, Zone
-from . import audit, relocation
+from . import audit, hooks, relocation
 
 LOGGER = logging.getLogger(__name__)
 LAYERS_DIR = PROJECT_ROOT / "layers"
@@ -97,6 +97,10 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
             description=p.get("description"), geom=_geom(feat["geometry"]),
             created_by=LOADER, updated_by=LOADER))
     counts["projects"] = len(projects)
+    session.flush()
+    checked = hooks.run_after_bulk(session, "projects")  # first encroachment check of the loaded projects
+    if "encroachment_changes" in checked:
+        counts["encroachment_flags"] = checked["encroachment_changes"]["counts"]["raised"]
     audit.record(session, username=LOADER, action="load_sample", object_type="dataset",
                  object_id="layers", after=counts)
     session.commit()

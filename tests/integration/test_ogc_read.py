@@ -1,7 +1,7 @@
 """OGC API – Features read endpoints, as QGIS and GDAL use them."""
 import pytest
 
-COLLECTIONS = ["zones", "enterprises", "protected_areas", "water_bodies", "projects"]
+COLLECTIONS = ["zones", "enterprises", "protected_areas", "water_bodies", "projects", "encroachments"]
 
 
 def test_landing_and_conformance(admin_client):
