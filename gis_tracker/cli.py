@@ -114,5 +114,7 @@ def init_app(app: Flask) -> None:
     for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command):
         app.cli.add_command(cmd)
     app.cli.add_command(users_cli)
+    from . import cli_backup
+    cli_backup.init_app(app)
     from . import cli_exports
     cli_exports.init_app(app)

@@ -31,3 +31,37 @@ def test_every_geometry_column_has_an_explicit_srid(session):
         "WHERE f_table_schema = 'public'")).all()
     assert rows
     assert {r.srid for r in rows} == {4547}
+
+
+def _leftovers(engine) -> dict[str, list[str]]:
+    """Return the schema objects in public that no extension owns (tables, views, sequences, functions, types)."""
+    from sqlalchemy import text
+    not_extension = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')")
+    queries = {
+        "relations": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE n.nspname = 'public' AND c.relkind IN ('r','v','m','S','p') "
+                     "AND c.relname NOT IN ('spatial_ref_sys', 'alembic_version') AND "
+                     + not_extension.format(oid="c.oid"),
+        "functions": "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                     "WHERE n.nspname = 'public' AND " + not_extension.format(oid="p.oid"),
+        "types": "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                 "WHERE n.nspname = 'public' AND t.typtype IN ('e','d','c') AND t.typrelid = 0 AND "
+                 + not_extension.format(oid="t.oid"),
+        "triggers": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+    }
+    with engine.connect() as conn:
+        return {kind: sorted(conn.scalars(text(sql)).all()) for kind, sql in queries.items()}
+
+
+def test_every_migration_downgrades_to_nothing(empty_database_url):
+    """upgrade heads → downgrade base leaves no table, sequence, function, type or trigger; then up again."""
+    engine = create_engine(empty_database_url)
+    try:
+        migrations.upgrade(engine)
+        assert _leftovers(engine)["triggers"], "expected the audit_log triggers after upgrade"
+        migrations.downgrade(engine, "base")
+        assert _leftovers(engine) == {"relations": [], "functions": [], "types": [], "triggers": []}
+        migrations.upgrade(engine)
+        assert TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
