@@ -272,7 +272,11 @@ def render(session: Session, req: SnapshotRequest) -> Snapshot:
     frame_in = (layout.map_rect[2], layout.map_rect[3])
     with matplotlib.rc_context(map_figure.rc_params()):
         data = load_frame(session, req, frame_in, PDF_TOLERANCE_DPI if req.fmt == "pdf" else req.dpi)
-        fig = Figure(figsize=layout.size, dpi=req.dpi)
+        figsize = layout.size
+        if req.fmt == "png":  # whole pixels, rounded as print shops expect (A3 at 300 dpi = 4961 x 3508)
+            px = cartography.pixel_size(req.paper, req.landscape, req.dpi)
+            figsize = ((px[0] + 0.01) / req.dpi, (px[1] + 0.01) / req.dpi)
+        fig = Figure(figsize=figsize, dpi=req.dpi)
         FigureCanvasAgg(fig)
         drawn = draw_page(fig, req, data, layout, req.dpi)
         content = save_figure(fig, req.fmt, req.dpi, req.title)
