@@ -41,11 +41,18 @@ def simplify_tolerance(z: int) -> float:
     return WEB_MERCATOR_SIZE / 2 ** z / EXTENT / 2 * METRES_PER_MERCATOR_UNIT
 
 
+def tile_fields(coll: Collection) -> list:
+    """Return the fields a tile carries: what drawing needs (style and label), not every attribute.
+
+    Popups fetch the full feature from the OGC API by id, so tiles stay small.
+    """
+    wanted = {coll.style_by, coll.label_field, "name"}
+    return [f for f in coll.fields if f.name in wanted and f.type != "object"]
+
+
 def _property_columns(coll: Collection) -> list:
     cols = []
-    for f in coll.fields:
-        if f.type == "object":
-            continue
+    for f in tile_fields(coll):
         if coll.storage == "jsonb":
             expr = coll.model.properties[f.name].astext
         else:
@@ -69,7 +76,7 @@ def render(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
     inner = (select(mvt_geom.label("geom"), model.id.label("id"), *_property_columns(coll))
              .where(model.geom.op("&&")(search), model.deleted_at.is_(None), *coll.scope())
              .subquery("q"))
-    stmt = (select(func.ST_AsMVT(literal_column("q"), literal(coll.id), EXTENT, literal("geom"), literal("id")))
+    stmt = (select(func.ST_AsMVT(literal_column("q"), literal(coll.id), EXTENT, literal("geom")))
             .select_from(inner).where(inner.c.geom.is_not(None)))
     return bytes(session.scalar(stmt) or b"")
 
