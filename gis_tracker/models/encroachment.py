@@ -50,7 +50,7 @@ class EncroachmentFlag(Base):
     __table_args__ = (UniqueConstraint("project_id", "rule_id", name="uq_encroachment_flags_project_rule"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("encroachment_rules.id"), nullable=False, index=True)
     severity: Mapped[str] = mapped_column(String(20), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
@@ -79,7 +79,8 @@ class EncroachmentFlagEvent(Base):
     __tablename__ = "encroachment_flag_events"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    flag_id: Mapped[int] = mapped_column(ForeignKey("encroachment_flags.id"), nullable=False, index=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("encroachment_flags.id", ondelete="CASCADE"), nullable=False,
+                                         index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     username: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(20), nullable=False)
