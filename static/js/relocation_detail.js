@@ -9,8 +9,9 @@
 
   if (cfg.point) {
     var renderer = L.canvas({ padding: 0.5 });
-    var map = L.map("detail-map", { renderer: renderer, zoomControl: true });
     var latlng = [cfg.point.coordinates[1], cfg.point.coordinates[0]];
+    // The view is set before any layer is added: the canvas renderer needs map bounds.
+    var map = L.map("detail-map", { renderer: renderer, zoomControl: true }).setView(latlng, 15);
     var bounds = L.latLngBounds([latlng, latlng]);
     if (cfg.parcel) {
       var parcel = L.geoJSON(cfg.parcel, { renderer: renderer, style: { color: "#333", weight: 1.5, fillColor: cfg.colour, fillOpacity: 0.35 } }).addTo(map);
