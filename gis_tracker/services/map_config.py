@@ -1,4 +1,4 @@
-"""Assemble what the map page needs: layers, styles, legend, basemap and extent."""
+"""Assemble what the map page needs: layers, styles, legend, basemap, extent and who may edit what."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from .. import catalog
 from ..db import WGS84
 from ..i18n import gettext as _, pick
-from ..models import District
+from ..models import District, User
+from .map_texts import texts
+from .user_layers import LAYER_ROLES
 
 LAYER_ORDER = ("zones", "protected_areas", "water_bodies", "projects", "enterprises")
 
@@ -18,7 +20,8 @@ LAYER_ORDER = ("zones", "protected_areas", "water_bodies", "projects", "enterpri
 def _legend(coll: catalog.Collection) -> list[dict]:
     if not coll.style_by:
         colour = coll.style.get("fillColor") or coll.style.get("color")
-        return [{"label": pick(coll.title, coll.title_en), "colour": colour}]
+        return [{"label": pick(coll.title, coll.title_en), "colour": colour,
+                 "stroke": coll.style.get("color") or colour}]
     field = coll.field(coll.style_by)
     entries = []
     for value, colour in coll.style_colours.items():
@@ -35,34 +38,40 @@ def _district_outline(session: Session) -> dict | None:
     return json.loads(text) if text else None
 
 
-def build(session: Session) -> dict:
-    """Return the map configuration as a JSON-ready dict."""
+def _layer(coll: catalog.Collection, user: User | None) -> dict:
+    return {
+        "id": coll.id,
+        "title": pick(coll.title, coll.title_en),
+        "items_url": url_for("ogc.items", collection_id=coll.id),
+        "collection_url": url_for("ogc.collection", collection_id=coll.id),
+        "geometry_type": coll.geometry_type,
+        "style": coll.style,
+        "style_by": coll.style_by,
+        "colours": coll.style_colours,
+        "legend": _legend(coll),
+        "popup_fields": [{"name": f.name, "label": pick(f.label, f.label_en)}
+                         for f in coll.fields if f.popup],
+        "choices": {f.name: {k: pick(*v) for k, v in f.choices.items()}
+                    for f in coll.fields if f.choices},
+        "visible": not coll.hidden,
+        "label_field": coll.label_field,
+        "field_order": [f.name for f in coll.fields],
+        "user_layer": coll.layer_id is not None,
+        "write_roles": list(coll.write_roles),
+        "can_edit": user is not None and user.role in coll.write_roles,
+    }
+
+
+def build(session: Session, user: User | None = None) -> dict:
+    """Return the map configuration as a JSON-ready dict (editing rights for ``user``)."""
     cfg = current_app.config
-    layers = []
     available = catalog.all_collections(session)
-    order = [c for c in LAYER_ORDER] + [c for c in available if c not in LAYER_ORDER]
-    for cid in order:
-        coll = available[cid]
-        layers.append({
-            "id": coll.id,
-            "title": pick(coll.title, coll.title_en),
-            "items_url": url_for("ogc.items", collection_id=coll.id, limit=cfg["OGC_MAX_LIMIT"]),
-            "geometry_type": coll.geometry_type,
-            "style": coll.style,
-            "style_by": coll.style_by,
-            "colours": coll.style_colours,
-            "legend": _legend(coll),
-            "popup_fields": [{"name": f.name, "label": pick(f.label, f.label_en)}
-                             for f in coll.fields if f.popup],
-            "choices": {f.name: {k: pick(*v) for k, v in f.choices.items()}
-                        for f in coll.fields if f.choices},
-            "visible": not coll.hidden,
-            "label_field": coll.label_field,
-            "write_roles": list(coll.write_roles),
-        })
+    order = [c for c in LAYER_ORDER if c in available] + [c for c in available if c not in LAYER_ORDER]
+    layers = [_layer(available[cid], user) for cid in order]
     basemap = None
     if cfg.get("BASEMAP_URL"):
         basemap = {"url": cfg["BASEMAP_URL"], "attribution": cfg.get("BASEMAP_ATTRIBUTION", "")}
+    role = user.role if user else None
     return {
         "layers": layers,
         "district": _district_outline(session),
@@ -70,6 +79,14 @@ def build(session: Session) -> dict:
         "basemap": basemap,
         "center": [27.93, 113.14],
         "zoom": 12,
-        "i18n": {"yes": _("是"), "no": _("否"), "loading": _("加载中…"),
-                 "load_failed": _("图层加载失败"), "legend": _("图例"), "layers": _("图层")},
+        "bbox_threshold": cfg.get("MAP_BBOX_THRESHOLD", 2000),
+        "view_limit": min(cfg.get("MAP_VIEW_LIMIT", 5000), cfg["OGC_MAX_LIMIT"]),
+        "user": {"username": user.username if user else None, "role": role,
+                 "is_admin": role == "admin", "can_manage_layers": role in LAYER_ROLES},
+        "can_edit": any(layer["can_edit"] for layer in layers),
+        "urls": {"layers": url_for("user_layers.list_layers"),
+                 "split": url_for("geometry.split"), "repair": url_for("geometry.repair"),
+                 "history": "/api/collections/{collection}/items/{fid}/versions",
+                 "deleted": "/api/collections/{collection}/deleted"},
+        "i18n": texts(),
     }

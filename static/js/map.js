@@ -1,17 +1,29 @@
-/* District map: draws the planning layers from the OGC API with Leaflet.
+/* District map: draws the planning layers from the OGC API with Leaflet (canvas renderer).
  * All user text is inserted with textContent (never innerHTML), so a feature
- * named "<img src=x onerror=alert(1)>" shows as text. */
+ * named "<img src=x onerror=alert(1)>" shows as text.
+ * Layers with more features than config.bbox_threshold are loaded by the
+ * visible extent (bbox requests on moveend, debounced), at most
+ * config.view_limit at a time. */
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("map-config").textContent);
-  var statusBox = document.getElementById("map-status");
+  var SM = window.ShifengMap;
+  var config = SM.config;
+  var el = SM.el;
+  // Geoman (loaded for editors only) attaches to layers that opt in (pmIgnore: false).
+  if (L.PM) { L.PM.setOptIn(true); }
   var renderer = L.canvas({ padding: 0.5 });
-  var map = L.map("map", { preferCanvas: true, renderer: renderer, zoomControl: true })
+  var map = L.map("map", { preferCanvas: true, renderer: renderer, zoomControl: true, pmIgnore: false })
     .setView(config.center, config.zoom);
+  SM.map = map;
+  SM.renderer = renderer;
+  SM.index = {};          // layer id -> feature id -> Leaflet layer
+  SM.pinned = {};         // layer id -> feature id -> true while being edited (kept across bbox reloads)
+  SM.popupExtras = [];    // functions(box, layerCfg, feature) adding buttons to popups
   window.districtMap = map;
   window.mapLayers = {};
   window.mapLayerCounts = {};
+  window.mapLayerTotals = {};
 
   if (config.basemap) {
     L.tileLayer(config.basemap.url, { attribution: config.basemap.attribution, maxZoom: 19 }).addTo(map);
@@ -27,6 +39,10 @@
     map.fitBounds(outline.getBounds(), { padding: [10, 10] });
   }
 
+  SM.layerCfg = function (id) {
+    return config.layers.filter(function (l) { return l.id === id; })[0];
+  };
+
   function colourFor(layerCfg, props) {
     if (!layerCfg.style_by) { return null; }
     var value = props[layerCfg.style_by];
@@ -34,116 +50,197 @@
     return layerCfg.colours[value] || layerCfg.colours[""] || "#888888";
   }
 
-  function styleFor(layerCfg) {
+  SM.styleFor = function (layerCfg) {
     return function (feature) {
       var style = Object.assign({ renderer: renderer }, layerCfg.style);
       var colour = colourFor(layerCfg, feature.properties);
       if (colour) { style.color = style.color && layerCfg.geometry_type === "Point" ? style.color : colour; style.fillColor = colour; }
       return style;
     };
-  }
+  };
 
-  function displayValue(layerCfg, name, value) {
+  SM.displayValue = function (layerCfg, name, value) {
     if (value === null || value === undefined || value === "") { return "—"; }
     var choices = layerCfg.choices[name];
     if (choices && Object.prototype.hasOwnProperty.call(choices, value)) { return choices[value]; }
     if (value === true) { return config.i18n.yes; }
     if (value === false) { return config.i18n.no; }
     if (typeof value === "number") { return value.toLocaleString(); }
+    if (typeof value === "object") { return JSON.stringify(value); }
     return String(value);
-  }
+  };
 
-  function popupFor(layerCfg, feature) {
-    var box = document.createElement("div");
-    box.className = "popup";
-    var title = document.createElement("h3");
-    title.textContent = layerCfg.title;
-    box.appendChild(title);
-    var table = document.createElement("table");
+  SM.popupFor = function (layerCfg, feature) {
+    var box = el("div", { class: "popup", dataset: { layer: layerCfg.id, fid: String(feature.id) } });
+    box.appendChild(el("h3", { text: layerCfg.title }));
+    var table = el("table");
     layerCfg.popup_fields.forEach(function (f) {
       var row = table.insertRow();
-      var th = document.createElement("th");
-      th.textContent = f.label;
-      row.appendChild(th);
-      var td = row.insertCell();
-      td.textContent = displayValue(layerCfg, f.name, feature.properties[f.name]);
+      row.appendChild(el("th", { text: f.label }));
+      row.insertCell().textContent = SM.displayValue(layerCfg, f.name, feature.properties[f.name]);
     });
     box.appendChild(table);
+    var actions = el("div", { class: "popup-actions" });
+    SM.popupExtras.forEach(function (extra) { extra(actions, layerCfg, feature); });
+    if (actions.childNodes.length) { box.appendChild(actions); }
     return box;
+  };
+
+  function labelOf(layerCfg, feature) {
+    var value = layerCfg.label_field ? feature.properties[layerCfg.label_field] : null;
+    return value === null || value === undefined || value === "" ? null : SM.displayValue(layerCfg, layerCfg.label_field, value);
   }
+
+  function decorate(layerCfg, feature, layer) {
+    layer.bindPopup(function () { return SM.popupFor(layerCfg, layer.feature); });
+    var label = labelOf(layerCfg, feature);
+    if (label !== null) {
+      var tip = el("span", { text: label });
+      // Planner-defined layers show their label field on the map; built-ins on hover.
+      layer.bindTooltip(tip, layerCfg.user_layer
+        ? { permanent: true, direction: "center", className: "feature-label" } : { sticky: true });
+    }
+    SM.index[layerCfg.id][feature.id] = layer;
+  }
+
+  /* Add one GeoJSON feature to its layer (replacing the drawn one with the same id). */
+  SM.addFeature = function (layerCfg, feature) {
+    SM.removeFeature(layerCfg.id, feature.id);
+    window.mapLayers[layerCfg.id].addData(feature);
+    return SM.index[layerCfg.id][feature.id];
+  };
+
+  SM.removeFeature = function (layerId, fid) {
+    var layer = SM.index[layerId][fid];
+    if (layer) {
+      window.mapLayers[layerId].removeLayer(layer);
+      delete SM.index[layerId][fid];
+    }
+  };
 
   function addLegend() {
     var legend = document.getElementById("legend");
-    var heading = document.createElement("h2");
-    heading.textContent = config.i18n.legend;
-    legend.appendChild(heading);
+    legend.appendChild(el("h2", { text: config.i18n.legend }));
     config.layers.forEach(function (layerCfg) {
-      var section = document.createElement("section");
-      section.dataset.layer = layerCfg.id;
-      var h = document.createElement("h3");
-      h.textContent = layerCfg.title;
-      section.appendChild(h);
+      var section = el("section", { dataset: { layer: layerCfg.id } }, [el("h3", { text: layerCfg.title })]);
+      var kind = layerCfg.geometry_type === "Point" ? "swatch dot"
+        : /LineString/.test(layerCfg.geometry_type) ? "swatch line" : "swatch";
       layerCfg.legend.forEach(function (entry) {
-        var item = document.createElement("div");
-        item.className = "legend-item";
-        var swatch = document.createElement("span");
-        swatch.className = layerCfg.geometry_type === "Point" ? "swatch dot" : "swatch";
-        swatch.style.background = entry.colour;
-        var label = document.createElement("span");
-        label.textContent = entry.label;
-        item.appendChild(swatch);
-        item.appendChild(label);
-        section.appendChild(item);
+        var swatch = el("span", { class: kind });
+        swatch.style.background = kind === "swatch line" ? entry.stroke || entry.colour : entry.colour;
+        if (entry.stroke) { swatch.style.borderColor = entry.stroke; }
+        section.appendChild(el("div", { class: "legend-item" }, [swatch, el("span", { text: entry.label })]));
       });
+      section.appendChild(el("div", { class: "legend-note muted" }));
       legend.appendChild(section);
     });
   }
 
-  function loadLayer(layerCfg) {
-    var group = L.geoJSON(null, {
-      style: styleFor(layerCfg),
-      pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, styleFor(layerCfg)(feature));
-      },
-      onEachFeature: function (feature, layer) {
-        layer.bindPopup(function () { return popupFor(layerCfg, feature); });
-        if (feature.properties.name) {
-          var tip = document.createElement("span");
-          tip.textContent = feature.properties.name;
-          layer.bindTooltip(tip, { sticky: true });
-        }
-      }
+  function fetchItems(layerCfg, params, signal) {
+    var query = Object.keys(params).map(function (k) { return k + "=" + encodeURIComponent(params[k]); }).join("&");
+    return fetch(layerCfg.items_url + "?" + query, {
+      credentials: "same-origin", headers: { Accept: "application/geo+json" }, signal: signal
+    }).then(function (resp) {
+      if (!resp.ok) { throw new Error(resp.status); }
+      return resp.json();
     });
+  }
+
+  function note(layerCfg, text) {
+    var box = document.querySelector('#legend section[data-layer="' + layerCfg.id + '"] .legend-note');
+    if (box) { box.textContent = text || ""; }
+  }
+
+  /* Load the features of a large layer that intersect the view; keep the ones being edited. */
+  function loadExtent(layerCfg) {
+    var group = window.mapLayers[layerCfg.id];
+    if (!map.hasLayer(group)) { return Promise.resolve(); }
+    if (layerCfg._abort) { layerCfg._abort.abort(); }
+    layerCfg._abort = new AbortController();
+    var b = map.getBounds().pad(0.15);
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); }).join(",");
+    return fetchItems(layerCfg, { bbox: bbox, limit: config.view_limit }, layerCfg._abort.signal).then(function (data) {
+      var wanted = {};
+      data.features.forEach(function (f) { wanted[f.id] = f; });
+      var index = SM.index[layerCfg.id];
+      var pinned = SM.pinned[layerCfg.id];
+      Object.keys(index).forEach(function (fid) {
+        if (!wanted[fid] && !pinned[fid]) { group.removeLayer(index[fid]); delete index[fid]; }
+      });
+      var fresh = data.features.filter(function (f) { return !index[f.id] && !pinned[f.id]; });
+      if (fresh.length) { group.addData({ type: "FeatureCollection", features: fresh }); }
+      window.mapLayerCounts[layerCfg.id] = Object.keys(index).length;
+      window.mapLayerTotals[layerCfg.id] = data.numberMatched;
+      note(layerCfg, SM.t("by_extent", { shown: data.numberReturned, total: data.numberMatched }));
+    }, function (err) { if (err.name !== "AbortError") { throw err; } });
+  }
+
+  function loadLayer(layerCfg) {
+    var options = {
+      style: SM.styleFor(layerCfg),
+      snapIgnore: false,  // editors snap to every visible layer
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, Object.assign({ snapIgnore: false }, SM.styleFor(layerCfg)(feature)));
+      },
+      onEachFeature: function (feature, layer) { decorate(layerCfg, feature, layer); }
+    };
+    var group = L.geoJSON(null, options);
+    SM.index[layerCfg.id] = {};
+    SM.pinned[layerCfg.id] = {};
     overlays[layerCfg.title] = group;
     window.mapLayers[layerCfg.id] = group;
     if (layerCfg.visible) { group.addTo(map); }
-    return fetch(layerCfg.items_url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-      .then(function (resp) {
-        if (!resp.ok) { throw new Error(resp.status); }
-        return resp.json();
-      })
-      .then(function (data) {
-        group.addData(data);
-        window.mapLayerCounts[layerCfg.id] = data.features.length;
+    return fetchItems(layerCfg, { limit: config.bbox_threshold }).then(function (data) {
+      window.mapLayerTotals[layerCfg.id] = data.numberMatched;
+      if (data.numberMatched > data.features.length) {
+        layerCfg.by_extent = true;
+        return loadExtent(layerCfg);
+      }
+      group.addData(data);
+      window.mapLayerCounts[layerCfg.id] = data.features.length;
+    });
+  }
+
+  SM.reloadLayer = function (layerCfg) {
+    if (layerCfg.by_extent) { return loadExtent(layerCfg); }
+    var group = window.mapLayers[layerCfg.id];
+    return fetchItems(layerCfg, { limit: config.bbox_threshold }).then(function (data) {
+      Object.keys(SM.index[layerCfg.id]).forEach(function (fid) {
+        if (!SM.pinned[layerCfg.id][fid]) { SM.removeFeature(layerCfg.id, fid); }
       });
+      group.addData({ type: "FeatureCollection", features: data.features.filter(function (f) {
+        return !SM.pinned[layerCfg.id][f.id];
+      }) });
+      window.mapLayerCounts[layerCfg.id] = data.features.length;
+    });
+  };
+
+  var extentTimer = null;
+  function onMoveEnd() {
+    clearTimeout(extentTimer);
+    extentTimer = setTimeout(function () {
+      config.layers.filter(function (l) { return l.by_extent; }).forEach(function (layerCfg) {
+        loadExtent(layerCfg).catch(function (err) { SM.status(config.i18n.load_failed + "：" + layerCfg.title + " (" + err.message + ")", true); });
+      });
+    }, 300);
   }
 
   addLegend();
-  statusBox.textContent = config.i18n.loading;
-  Promise.all(config.layers.map(function (layerCfg) {
+  SM.status(config.i18n.loading);
+  SM.ready = Promise.all(config.layers.map(function (layerCfg) {
     return loadLayer(layerCfg).catch(function (err) {
-      statusBox.textContent = config.i18n.load_failed + "：" + layerCfg.title + " (" + err.message + ")";
-      statusBox.classList.add("error");
+      SM.status(config.i18n.load_failed + "：" + layerCfg.title + " (" + err.message + ")", true);
       throw err;
     });
   })).then(function () {
-    statusBox.textContent = "";
+    SM.status("");
     // Points on top of polygons regardless of load order.
     config.layers.forEach(function (layerCfg) {
       if (layerCfg.geometry_type === "Point" && map.hasLayer(window.mapLayers[layerCfg.id])) {
         window.mapLayers[layerCfg.id].bringToFront();
       }
     });
+    map.on("moveend overlayadd", onMoveEnd);
     document.body.dataset.mapReady = "1";
   }, function () { document.body.dataset.mapReady = "error"; });
 

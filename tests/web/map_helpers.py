@@ -1,0 +1,92 @@
+"""Helpers for driving the map in headless Chromium: log in, wait, click at lon/lat."""
+from __future__ import annotations
+
+import json
+
+from tests.conftest import PASSWORD
+
+
+def open_map(browser, base: str, role: str):
+    """Return (context, page, problems) with ``role`` logged in and the map loaded.
+
+    ``problems`` collects console errors, uncaught exceptions and JS dialogs
+    (an ``alert`` from injected script would land there).  CSP is bypassed so
+    that escaping, not the CSP, is what keeps hostile text inert.
+    """
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    problems = {"errors": [], "dialogs": []}
+    # Refused saves (412, 422, 403) are expected in these tests; the browser logs each such response.
+    page.on("console", lambda msg: problems["errors"].append(msg.text)
+            if msg.type == "error" and "status of 4" not in msg.text else None)
+    page.on("pageerror", lambda exc: problems["errors"].append(str(exc)))
+    page.on("dialog", lambda d: (problems["dialogs"].append(d.message), d.dismiss()))
+    page.goto(base + "/login")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    wait_ready(page)
+    return context, page, problems
+
+
+def wait_ready(page) -> None:
+    """Wait until every layer has loaded."""
+    page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=30000)
+
+
+def view(page, lon: float, lat: float, zoom: int) -> None:
+    """Centre the map without animation."""
+    page.evaluate("([lat, lon, z]) => { window.districtMap.setView([lat, lon], z, {animate: false}); }", [lat, lon, zoom])
+
+
+def pixel(page, lon: float, lat: float) -> tuple[float, float]:
+    """Return the page pixel of a lon/lat position on the map."""
+    return tuple(page.evaluate("""([lat, lon]) => {
+        const p = window.districtMap.latLngToContainerPoint([lat, lon]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }""", [lat, lon]))
+
+
+def click_at(page, lon: float, lat: float) -> None:
+    """Click the map at a lon/lat position with the real mouse."""
+    x, y = pixel(page, lon, lat)
+    page.mouse.move(x, y, steps=3)
+    page.mouse.click(x, y)
+
+
+def feature_id(page, layer: str, prop: str, value) -> int | None:
+    """Return the id of the drawn feature of ``layer`` whose ``prop`` equals ``value``."""
+    return page.evaluate("""([layer, prop, value]) => {
+        const found = window.mapLayers[layer].getLayers().find(l => l.feature.properties[prop] === value);
+        return found ? found.feature.id : null;
+    }""", [layer, prop, value])
+
+
+def open_popup(page, layer: str, fid: int) -> None:
+    """Click the middle of a drawn feature (real mouse) and wait for its popup."""
+    lonlat = page.evaluate("""([layer, fid]) => {
+        const l = window.mapLayers[layer].getLayers().find(x => x.feature.id === fid);
+        const c = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
+        window.districtMap.setView(c, Math.max(window.districtMap.getZoom(), 16), {animate: false});
+        return [c.lng, c.lat];
+    }""", [layer, fid])
+    click_at(page, *lonlat)
+    page.locator(f'.leaflet-popup-content .popup[data-fid="{fid}"]').wait_for()
+
+
+def csrf(page) -> str:
+    """Return the page's CSRF token."""
+    return page.get_attribute('meta[name="csrf-token"]', "content")
+
+
+def api(page, method: str, path: str, body=None, etag: str | None = None):
+    """Call the API with the page's session (cookies, CSRF header)."""
+    headers = {"X-CSRFToken": csrf(page), "Content-Type": "application/geo+json"}
+    if etag:
+        headers["If-Match"] = etag
+    base = page.url.split("/", 3)
+    url = "/".join(base[:3]) + path
+    return page.request.fetch(url, method=method, headers=headers,
+                              data=json.dumps(body) if body is not None else None)
