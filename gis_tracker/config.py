@@ -48,6 +48,7 @@ class Config:
         self.MAP_BBOX_THRESHOLD = int(env.get("MAP_BBOX_THRESHOLD", "2000"))
         self.MAP_VIEW_LIMIT = int(env.get("MAP_VIEW_LIMIT", "5000"))
         self.DATA_DIR = Path(env.get("DATA_DIR", PROJECT_ROOT / "var" / "files"))
+        self.MAX_ATTACHMENT_MB = int(env.get("MAX_ATTACHMENT_MB", "20"))  # per relocation attachment
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"

@@ -66,3 +66,39 @@ def test_bad_as_of_on_a_page_is_a_readable_error_page(client):
     login(client, "viewer")
     resp = client.get("/relocation/?as_of=2099-01-01")
     assert resp.status_code == 400 and "截至日期不能晚于今天" in resp.get_data(as_text=True)
+
+
+def test_ledger_import_through_the_pages_previews_then_commits(app, client, tmp_path, monkeypatch):
+    import io
+    import re
+
+    from openpyxl import Workbook
+
+    from tests.relocation_support import borrowed_enterprise
+
+    monkeypatch.setitem(app.config, "DATA_DIR", tmp_path)
+    login(client, "relocation_officer")
+    with client.session_transaction() as sess:
+        csrf = sess["csrf"]
+    with borrowed_enterprise(app, "assessment", "close") as eid:
+        name = client.get(f"/api/relocation/enterprises?per_page=500").get_json()
+        name = next(e["name"] for e in name["enterprises"] if e["id"] == eid)
+        wb = Workbook()
+        wb.active.append(["台账"])
+        wb.active.append(["企业名称", "当前阶段", "协议签订日期"])
+        wb.active.append([name, "协议签订", "2021年4月"])
+        out = io.BytesIO()
+        wb.save(out)
+        page = client.post("/relocation/ledger/preview", data={"csrf_token": csrf, "file": (io.BytesIO(out.getvalue()), "台账.xlsx")},
+                           content_type="multipart/form-data")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'id="ledger-commit"' in html and "2021-04-01" in html
+        token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+        assert client.get(f"/api/enterprises/{eid}/history").get_json()["transitions"][-1]["to_stage"] == "assessment"
+        done = client.post("/relocation/ledger/commit", data={"csrf_token": csrf, "token": token})
+        assert done.status_code == 200 and 'id="ledger-result"' in done.get_data(as_text=True)
+        last = client.get(f"/api/enterprises/{eid}/history").get_json()["transitions"][-1]
+        assert (last["to_stage"], last["date"], last["source"]) == ("agreement_signed", "2021-04-01", "ledger")
+        # The stored upload is gone after the commit; committing it again is a clear error, not a 500.
+        again = client.post("/relocation/ledger/commit", data={"csrf_token": csrf, "token": token})
+        assert again.status_code == 422 and "重新上传" in again.get_data(as_text=True)
