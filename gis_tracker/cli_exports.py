@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .db import db
 from .errors import AppError
@@ -37,6 +38,7 @@ def _write(row, path: Path) -> None:
 
 
 @click.command("snapshot")
+@with_appcontext
 @click.option("--out", required=True, help="output file: .png, .pdf or .html")
 @click.option("--zone", default=None, help="zone or sub-area name (or code) to frame")
 @click.option("--bbox", default=None, help="minx,miny,maxx,maxy in lon/lat (WGS84)")
@@ -64,6 +66,7 @@ def snapshot_command(out, zone, bbox, layers, title, subtitle, paper, landscape,
 
 
 @click.command("meeting-pack")
+@with_appcontext
 @click.option("--out", required=True, help="output PDF file")
 @click.option("--as-of", default=None, help="the date the pack shows (YYYY-MM-DD, default today)")
 @click.option("--title", default=None)

@@ -218,7 +218,11 @@ def data_as_of(session: Session, layer_ids: list[str]) -> date | None:
         coll = available.get(cid)
         if coll is None:
             continue
-        value = session.scalar(select(func.max(coll.model.updated_at)).where(*coll.scope()))
+        stamp = next((getattr(coll.model, name) for name in ("updated_at", "checked_at", "created_at")
+                      if hasattr(coll.model, name)), None)
+        if stamp is None:  # a layer without change times does not move the date
+            continue
+        value = session.scalar(select(func.max(stamp)).where(*coll.scope()))
         if value is not None and (latest is None or value.date() > latest):
             latest = value.date()
     return latest
