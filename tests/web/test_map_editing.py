@@ -1,8 +1,10 @@
 """Editing in the map (headless Chromium, real server, real PostGIS): draw, form, save, reshape, XSS."""
+import json
+
 import pytest
 
-from tests.conftest import unique
-from tests.web.map_helpers import api, click_at, feature_id, open_map, open_popup, view, wait_ready
+from tests.conftest import login, unique
+from tests.web.map_helpers import api, click_at, feature_id, open_map, open_popup, pixel, view, wait_ready
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<script>alert(1)</script>"
@@ -69,4 +71,144 @@ def test_draw_polygon_fill_form_save_reload_and_hostile_text_stays_text(browser,
     assert name in panel.inner_text() and "planner" in panel.inner_text()
     assert panel.locator("script").count() == 0
     assert problems["dialogs"] == [] and problems["errors"] == [], problems
+    context.close()
+
+
+def _square(lon, lat, d=D):
+    return {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d],
+                                                 [lon - d, lat + d], [lon - d, lat - d]]]}
+
+
+def _create_project(page, name, lon, lat):
+    resp = api(page, "POST", "/ogc/collections/projects/items",
+               {"type": "Feature", "geometry": _square(lon, lat),
+                "properties": {"name": name, "project_type": "public", "status": "planned"}})
+    assert resp.status == 201, resp.text()
+    page.reload()
+    wait_ready(page)
+    return resp.json()["id"]
+
+
+def test_move_a_vertex_and_save(browser, live_server):
+    context, page, problems = open_map(browser, live_server, "planner")
+    lon, lat = 113.1035, 27.9585
+    fid = _create_project(page, unique("改形"), lon, lat)
+    open_popup(page, "projects", fid)
+    page.locator('.leaflet-popup-content [data-action="shape"]').click()
+    page.locator(".marker-icon").first.wait_for()
+    page.locator(".leaflet-popup").wait_for(state="detached")  # the popup fades out first
+    # Drag the north-east corner 0.0008° east with the real mouse.
+    x, y = pixel(page, lon + D, lat + D)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    tx, ty = pixel(page, lon + D + 0.0008, lat + D)
+    page.mouse.move(tx, ty, steps=8)
+    page.mouse.up()
+    page.click('#edit-panel [data-action="save-shape"]')
+    page.wait_for_function("document.getElementById('map-status').textContent.length > 0")
+    assert page.evaluate("window.mapEdit.session()") is None
+    saved = api(page, "GET", f"/ogc/collections/projects/items/{fid}")
+    assert saved.headers["etag"].endswith('-v2"')
+    ring = saved.json()["geometry"]["coordinates"][0][0]
+    assert any(abs(p[0] - (lon + D + 0.0008)) < 0.0001 and abs(p[1] - (lat + D)) < 0.0001 for p in ring), ring
+    assert not any(abs(p[0] - (lon + D)) < 1e-7 and abs(p[1] - (lat + D)) < 1e-7 for p in ring)
+    assert problems["errors"] == [], problems
+    context.close()
+
+
+def test_two_editors_same_feature_conflict_dialog_and_nothing_lost(browser, live_server):
+    ctx_a, page_a, _ = open_map(browser, live_server, "planner")
+    ctx_b, page_b, problems_b = open_map(browser, live_server, "admin")
+    fid = _create_project(page_a, unique("冲突"), 113.1085, 27.9585)
+    page_b.reload()
+    wait_ready(page_b)
+    for page in (page_a, page_b):  # both open the form on version 1
+        open_popup(page, "projects", fid)
+        page.locator('.leaflet-popup-content [data-action="attributes"]').click()
+        page.locator("dialog.attr-dialog").wait_for()
+    page_a.fill('dialog.attr-dialog input[name="investment_wan"]', "111")
+    page_a.click('dialog.attr-dialog [data-action="save"]')
+    page_a.locator("dialog.attr-dialog").wait_for(state="detached")
+
+    page_b.fill('dialog.attr-dialog input[name="investment_wan"]', "222")
+    page_b.click('dialog.attr-dialog [data-action="save"]')
+    conflict = page_b.locator("dialog.conflict-dialog")
+    conflict.wait_for()
+    row = conflict.locator('tr[data-field="investment_wan"]')
+    assert "differs" in row.get_attribute("class")
+    cells = row.locator("td").all_inner_texts()
+    assert cells == ["111", "222"]  # theirs beside mine
+    assert "planner" in conflict.inner_text()
+    assert api(page_b, "GET", f"/ogc/collections/projects/items/{fid}").json()["properties"]["investment_wan"] == 111
+    conflict.locator('[data-action="keep-mine"]').click()
+    page_b.locator("dialog.attr-dialog").wait_for(state="detached")
+    now = api(page_b, "GET", f"/ogc/collections/projects/items/{fid}")
+    assert now.json()["properties"]["investment_wan"] == 222 and now.headers["etag"].endswith('-v3"')
+    versions = api(page_b, "GET", f"/api/collections/projects/items/{fid}/versions").json()["versions"]
+    assert [v["properties"].get("investment_wan") for v in versions] == [None, 111, 222]  # nothing lost
+    assert [v["username"] for v in versions[1:]] == ["planner", "admin"]
+    assert problems_b["errors"] == [], problems_b
+    ctx_a.close()
+    ctx_b.close()
+
+
+def test_bowtie_is_refused_with_reason_then_repaired_after_confirmation(browser, live_server):
+    context, page, problems = open_map(browser, live_server, "planner")
+    lon, lat = 113.0985, 27.9635
+    view(page, lon, lat, 16)
+    page.select_option("#edit-layer", "projects")
+    page.click('button[data-draw="Polygon"]')
+    for c in [(lon - D, lat - D), (lon + D, lat + D), (lon + D, lat - D), (lon - D, lat + D)]:
+        click_at(page, *c)
+    click_at(page, lon - D, lat - D)  # click the first vertex: closes the ring
+    dialog = page.locator("dialog.attr-dialog")
+    dialog.wait_for()
+    name = unique("蝴蝶")
+    dialog.locator('input[name="name"]').fill(name)
+    dialog.locator('select[name="project_type"]').select_option("public")
+    dialog.locator('select[name="status"]').select_option("planned")
+    dialog.locator('[data-action="save"]').click()
+    problem = page.locator("dialog.geometry-dialog")
+    problem.wait_for()
+    assert "自相交" in problem.inner_text()
+    where = page.evaluate("window.mapProblemLocation")
+    assert abs(where[0] - lon) < 0.0002 and abs(where[1] - lat) < 0.0002  # the crossing is marked
+    assert page.locator("path.problem-marker").count() == 1
+    assert feature_id(page, "projects", "name", name) is None  # nothing stored
+
+    problem.locator('[data-action="repair"]').click()
+    confirm = page.locator("dialog.repair-dialog")
+    confirm.wait_for()
+    assert page.evaluate("window.mapRepairPreview.type") == "MultiPolygon"  # drawn before saving
+    assert "2" in confirm.inner_text()
+    confirm.locator('[data-action="confirm-repair"]').click()
+    dialog.wait_for(state="detached")
+    fid = feature_id(page, "projects", "name", name)
+    stored = api(page, "GET", f"/ogc/collections/projects/items/{fid}").json()
+    assert stored["geometry"]["type"] == "MultiPolygon" and len(stored["geometry"]["coordinates"]) == 2
+    assert problems["errors"] == [], problems
+    context.close()
+
+
+def test_viewer_sees_no_editing_tools_and_api_write_is_403(app, browser, live_server):
+    planner = login(app.test_client(), "planner")
+    with planner.session_transaction() as sess:
+        token = sess["csrf"]
+    created = planner.post("/ogc/collections/projects/items", content_type="application/geo+json",
+                           headers={"X-CSRFToken": token}, data=json.dumps(
+                               {"type": "Feature", "geometry": _square(113.0935, 27.9585),
+                                "properties": {"name": unique("只读"), "project_type": "public", "status": "planned"}}))
+    fid = created.get_json()["id"]
+    context, page, problems = open_map(browser, live_server, "viewer")
+    assert page.locator("#edit-panel").count() == 0
+    assert page.evaluate("typeof window.L.PM") == "undefined"  # the editing library is not even loaded
+    assert page.evaluate("typeof window.mapEdit") == "undefined"
+    open_popup(page, "projects", fid)
+    actions = page.locator(".leaflet-popup-content button").evaluate_all("bs => bs.map(b => b.dataset.action)")
+    assert actions == ["history"]  # reading the history only
+    resp = api(page, "POST", "/ogc/collections/projects/items",
+               {"type": "Feature", "geometry": _square(113.1, 27.95),
+                "properties": {"name": "x", "project_type": "public", "status": "planned"}})
+    assert resp.status == 403
+    assert problems["errors"] == [], problems
     context.close()
