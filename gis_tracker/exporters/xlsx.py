@@ -1,0 +1,50 @@
+"""Excel export: one sheet of attributes with a WKT column, and a sheet describing fields and CRS."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from . import register
+from .base import ExportLayer, Exporter
+
+MAX_CELL = 32767
+
+
+class XlsxExporter(Exporter):
+    """Write a .xlsx (geometries longer than Excel's cell limit are refused per cell with a note)."""
+
+    name = "xlsx"
+    label = "Excel (.xlsx)"
+    extension = ".xlsx"
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def write(self, layer: ExportLayer, directory: Path) -> Path:
+        """Write the data sheet and the description sheet."""
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "data"
+        sheet.append([f.name for f in layer.fields] + ["WKT"])
+        too_long = 0
+        for geom, props in layer.features:
+            wkt = geom.wkt if geom is not None else None
+            if wkt and len(wkt) > MAX_CELL:
+                wkt, too_long = None, too_long + 1
+            sheet.append([layer.flat_value(f, props.get(f.name)) for f in layer.fields] + [wkt])
+        about = book.create_sheet("说明")
+        about.append(["图层 layer", layer.name, layer.title])
+        about.append(["坐标系 CRS", layer.crs])
+        about.append([])
+        about.append(["字段 field", "类型 type", "标题 label"])
+        for f in layer.fields:
+            about.append([f.name, f.type, f.label])
+        if too_long:
+            note = f"{too_long} 个要素的几何超过 Excel 单元格上限，未写入 / geometries too long for a cell"
+            layer.notes.append(note)
+            about.append([note])
+        path = directory / self.filename(layer)
+        book.save(path)
+        return path
+
+
+register(XlsxExporter())
