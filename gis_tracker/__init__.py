@@ -66,5 +66,11 @@ def create_app(config: object | None = None) -> Flask:
         mod.declare_access()
     encroachment.init_app(app)
 
+    from .api import exchange as exchange_api
+    from .web import exchange as exchange_pages
+    for mod in (exchange_api, exchange_pages):  # data exchange: imports, exports, rasters, indicators
+        app.register_blueprint(mod.bp)
+        mod.declare_access()
+
     cli.init_app(app)
     return app

@@ -51,6 +51,8 @@ def setup_command() -> None:
     if not sample_data.has_data(db.session):
         counts = sample_data.load(db.session)
         click.echo("sample data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        from .cli_exchange import load_sample_rasters
+        load_sample_rasters()  # synthetic DEM and land cover (data exchange)
     if accounts.find_user(db.session, "admin") is None and not _any_user():
         password = secrets.token_urlsafe(12)
         accounts.create_user(db.session, "admin", "admin", password, display_name="系统管理员")
@@ -114,6 +116,8 @@ def init_app(app: Flask) -> None:
     for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command):
         app.cli.add_command(cmd)
     app.cli.add_command(users_cli)
+    from . import cli_exchange
+    cli_exchange.init_app(app)  # layers import/export, rasters
     from . import cli_backup
     cli_backup.init_app(app)
     from . import cli_exports

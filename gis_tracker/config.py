@@ -48,6 +48,12 @@ class Config:
         self.MAP_BBOX_THRESHOLD = int(env.get("MAP_BBOX_THRESHOLD", "2000"))
         self.MAP_VIEW_LIMIT = int(env.get("MAP_VIEW_LIMIT", "5000"))
         self.DATA_DIR = Path(env.get("DATA_DIR", PROJECT_ROOT / "var" / "files"))
+        # Data exchange: stored rasters (COG), import scratch space, limits of the isolated parser.
+        self.RASTER_DIR = Path(env.get("RASTER_DIR", self.DATA_DIR.parent / "rasters"))
+        self.IMPORT_DIR = Path(env.get("IMPORT_DIR", self.DATA_DIR.parent / "imports"))
+        self.PARSE_TIMEOUT_S = int(env.get("PARSE_TIMEOUT_S", "120"))
+        self.PARSE_MEMORY_MB = int(env.get("PARSE_MEMORY_MB", "1536"))
+        self.IMPORT_INLINE_FEATURES = int(env.get("IMPORT_INLINE_FEATURES", "2000"))
         self.MAX_ATTACHMENT_MB = int(env.get("MAX_ATTACHMENT_MB", "20"))  # per relocation attachment
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

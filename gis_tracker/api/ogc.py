@@ -14,6 +14,7 @@ from ..services import features
 from . import ogc_html
 from .ogc_html import wants_html
 from .ogc_crs import CRS84, EPSG_URI, served_uris
+from . import exchange
 from .params import parse_feature_id, parse_item_query
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -128,6 +129,8 @@ def _page_link(coll_id: str, rel: str, offset: int, limit: int) -> dict:
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     """Return features as a GeoJSON FeatureCollection, paged with ``next`` links."""
+    if request.args.get("f") in exchange.OGC_EXPORT_FORMATS:  # a file download (data exchange)
+        return exchange.export_items(collection_id, request.args["f"])
     coll = _collection_or_404(collection_id)
     cfg = current_app.config
     query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"], coll)

@@ -6,6 +6,7 @@ from .enterprise import Enterprise
 from .encroachment import (EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule,  # noqa: F401
                           ProtectedPart, ReviewReport)
 from .export import Export  # noqa: F401
+from .exchange import DataImport, Raster, ZonePopulation  # noqa: F401
 from .project import Project
 from .tile_cache import CachedTile, TileEpoch
 from .relocation import StageTransition, TransitionAttachment  # noqa: F401
