@@ -11,6 +11,7 @@ import logging
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -99,10 +100,17 @@ class Database:
     @staticmethod
     def _close_session(exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             if exc is not None:
                 session.rollback()
             session.close()
+        except DBAPIError as err:
+            # The connection died (PostgreSQL restarted, backend terminated):
+            # the answer is already decided; the pool discards the connection.
+            LOGGER.warning("could not close a database session cleanly: %s", err.__class__.__name__)
+            session.invalidate()
 
 
 db = Database()

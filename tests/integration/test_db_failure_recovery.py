@@ -140,3 +140,16 @@ def test_a_backend_killed_mid_write_leaves_nothing_half_written(cluster, fault_a
                                           headers={**_auth(fault_app), "If-Match": etag},
                                           json={"properties": {"investment_wan": 99}})
     assert retry.status_code == 200  # the same If-Match still holds: nothing was committed
+
+
+def test_a_connection_dying_after_the_view_does_not_turn_into_a_500(cluster, fault_app):
+    """Closing the request's session on a dead connection must not raise (it used to answer 500)."""
+    ctx = fault_app.app_context()
+    ctx.push()
+    try:
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # a transaction is now open
+        cluster.sql("faults", f"SELECT pg_terminate_backend({pid})")
+    finally:
+        ctx.pop()  # teardown: rollback/close on the dead connection
+    client = fault_app.test_client()
+    assert client.get("/ogc/collections/projects/items", headers=_auth(fault_app)).status_code == 200
