@@ -41,5 +41,5 @@ def tilejson(collection_id: str):
         "maxzoom": tiles.MAX_ZOOM,
         "bounds": features.extent(db.session, coll) or [-180, -85, 180, 85],
         "vector_layers": [{"id": coll.id, "fields": {
-            f.name: pick(f.label, f.label_en) for f in coll.fields if f.type != "object"}}],
+            f.name: pick(f.label, f.label_en) for f in tiles.tile_fields(coll)}}],
     })
