@@ -9,6 +9,7 @@ compared with the plan's target (森林覆盖率 ≥ 55 %, 建成区绿化覆盖
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime, timezone
 
 import shapely
@@ -46,10 +47,10 @@ def zone_shapes(session: Session, target_crs: str, codes: list[str] | None = Non
 def _window(ds, geom, pad: int = 1):
     from rasterio.windows import Window, from_bounds
 
-    win = from_bounds(*geom.bounds, transform=ds.transform).round_offsets("floor").round_lengths("ceil")
-    col0, row0 = max(0, int(win.col_off) - pad), max(0, int(win.row_off) - pad)
-    col1 = min(ds.width, int(win.col_off + win.width) + pad)
-    row1 = min(ds.height, int(win.row_off + win.height) + pad)
+    win = from_bounds(*geom.bounds, transform=ds.transform)
+    col0, row0 = max(0, math.floor(win.col_off) - pad), max(0, math.floor(win.row_off) - pad)
+    col1 = min(ds.width, math.ceil(win.col_off + win.width) + pad)
+    row1 = min(ds.height, math.ceil(win.row_off + win.height) + pad)
     if col1 <= col0 or row1 <= row0:
         return None
     return Window(col0, row0, col1 - col0, row1 - row0)

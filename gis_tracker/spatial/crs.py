@@ -69,7 +69,7 @@ def normalise(code: str | None) -> str | None:
     name = f"EPSG:{int(match.group(1))}"
     try:
         pyproj_crs(name)
-    except CrsError:
+    except CRSError:
         raise CrsProblem(f"未知的 EPSG 代码 {name} / unknown EPSG code") from None
     return name
 
@@ -200,7 +200,7 @@ def candidates(bounds: tuple[float, float, float, float], district: tuple[float,
     for preset in PRESETS:
         try:
             box = transform_bounds(bounds, preset.code)
-        except (CrsProblem, CrsError):
+        except (CrsProblem, CRSError):
             continue
         if overlaps(box, district):
             found.append(preset.code)
