@@ -33,8 +33,13 @@ LOGGER = logging.getLogger(__name__)
 WATCHED_LAYERS = ("protected_areas", "water_bodies")
 SYSTEM_USER = "system"
 
+MEASURE_TABLE_SQL = """
+CREATE TEMP TABLE IF NOT EXISTS enc_measure (
+  pid int, rule_id int, project_area float8, overlap geometry, min_distance float8, nearest geometry,
+  features jsonb, overlap_m2 float8, overlap_pct float8) ON COMMIT DROP
+"""
 MEASURE_SQL = """
-CREATE TEMP TABLE enc_measure ON COMMIT DROP AS
+INSERT INTO enc_measure (pid, rule_id, project_area, overlap, min_distance, nearest, features)
 WITH r AS (
   SELECT * FROM jsonb_to_recordset(CAST(:rules AS jsonb))
     AS r(rule_id int, layer text, reach float8, types jsonb, filt jsonb)
@@ -56,7 +61,7 @@ WITH r AS (
   FROM prj p JOIN protected_parts pp ON ST_DWithin(pp.geom, p.geom, CAST(:max_reach AS float8))
 ), hits AS (
   SELECT n.pid, r.rule_id, r.reach, n.area, n.pgeom, n.part, rf.src, rf.fid, rf.name,
-         ST_Distance(n.part, n.pgeom) AS dist
+         CASE WHEN r.reach > 0 THEN ST_Distance(n.part, n.pgeom) ELSE 0 END AS dist  -- reach 0: touching
   FROM near n
   JOIN rule_features rf ON rf.src = n.source AND rf.fid = n.feature_id
   JOIN r ON r.rule_id = rf.rule_id AND (r.types IS NULL OR jsonb_exists(r.types, n.project_type))
@@ -71,12 +76,10 @@ SELECT pid, rule_id, max(area) AS project_area,
 FROM hits GROUP BY pid, rule_id
 """
 AREA_SQL = """
-UPDATE enc_measure SET overlap = NULL WHERE overlap IS NOT NULL AND ST_IsEmpty(overlap);
-ALTER TABLE enc_measure ADD COLUMN overlap_m2 float8, ADD COLUMN overlap_pct float8;
-UPDATE enc_measure SET overlap_m2 = coalesce(ST_Area(overlap), 0),
-                       overlap_pct = CASE WHEN project_area > 0
-                                          THEN 100 * coalesce(ST_Area(overlap), 0) / project_area ELSE 0 END;
-CREATE INDEX ON enc_measure (pid, rule_id);
+UPDATE enc_measure
+SET overlap = CASE WHEN ST_IsEmpty(overlap) THEN NULL ELSE overlap END,
+    overlap_m2 = coalesce(ST_Area(overlap), 0),
+    overlap_pct = CASE WHEN project_area > 0 THEN 100 * coalesce(ST_Area(overlap), 0) / project_area ELSE 0 END
 """
 INSERT_SQL = """
 INSERT INTO encroachment_flags (project_id, rule_id, severity, status, overlap_m2, overlap_mu, overlap_pct,
@@ -142,12 +145,13 @@ def _rules_json(chosen: list[EncroachmentRule]) -> str:
 
 def _measure(session: Session, chosen: list[EncroachmentRule], project_ids: list[int] | None) -> None:
     max_reach = max([spec_of(r).reach_m for r in chosen] or [0.0])
-    session.execute(text("DROP TABLE IF EXISTS enc_measure"))
+    # One temp table per transaction, emptied per call: re-checks in a loop do not pile up locks.
+    session.execute(text(MEASURE_TABLE_SQL))
+    session.execute(text("DELETE FROM enc_measure"))
     session.execute(text(MEASURE_SQL), {
         "rules": _rules_json(chosen), "all_projects": project_ids is None,
         "project_ids": list(project_ids or []), "max_reach": max_reach})
-    for statement in AREA_SQL.strip().split(";\n"):
-        session.execute(text(statement))
+    session.execute(text(AREA_SQL))
 
 
 def _existing(session: Session, project_ids: list[int] | None, rule_ids: list[int] | None) -> dict:

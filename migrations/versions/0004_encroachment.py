@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 SRID = 4547
-SUBDIVIDE_MAX_VERTICES = 128  # keep in sync with services/encroachment.py
+SUBDIVIDE_MAX_VERTICES = 128  # 0004b_subdivide_256 raises it to 256
 PLAN = "《石峰区两型建设攻坚实施方案》"
 PLAN_EN = "Shifeng District two-oriented-society implementation plan"
 REVIEW = "；二(七)2(3) 实现两型审查全覆盖，审查未通过的不得实施"
