@@ -172,7 +172,7 @@ def _ledger_stage(row: LedgerRow, dates: dict[str, LedgerDate], plan: RowPlan) -
     return stage
 
 
-def plan_row(session: Session, row: LedgerRow, filename: str, today: date) -> tuple[RowPlan, Enterprise | None]:
+def plan_row(session: Session, row: LedgerRow, today: date) -> tuple[RowPlan, Enterprise | None]:
     """Work out what one ledger row changes (nothing is written)."""
     name, code = _text(row.values.get("name")), _text(row.values.get("credit_code")).replace(" ", "")
     plan = RowPlan(row.number, name, code)
@@ -231,7 +231,7 @@ def _plan(session: Session, filename: str, data: bytes) -> tuple[LedgerPreview, 
                             details={"field": "file"})
     today, seen, plans, matched = date.today(), {}, [], {}
     for row in sheet.rows:
-        plan, ent = plan_row(session, row, filename, today)
+        plan, ent = plan_row(session, row, today)
         if ent is not None:
             if ent.id in seen:
                 plan.problems.append(f"与第 {seen[ent.id]} 行是同一企业 / the same enterprise as row {seen[ent.id]}")

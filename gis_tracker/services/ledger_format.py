@@ -201,6 +201,13 @@ def _csv_grid(data: bytes) -> list[list[object]]:
     return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
 
 
+def _join_header(upper: str, lower: str) -> str:
+    """Combine a grouped header ("完成时间") with its sub-header ("停产")."""
+    if lower in ("", upper):
+        return upper
+    return lower if _column_key(lower) else upper + lower
+
+
 def _layout(grid: list[list[object]]) -> tuple[int, dict[str, int], dict[str, int], list[str]]:
     """Find the header row(s); return (first data row index, column map, stage column map, headers)."""
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
@@ -210,10 +217,9 @@ def _layout(grid: list[list[object]]) -> tuple[int, dict[str, int], dict[str, in
         name_col = next(c for c, h in enumerate(headers) if _column_key(h) == "name")
         start = i + 1
         # A two-row header: merged cells repeat the upper text in the lower row.
-        if start < len(grid) and name_col < len(grid[start]) and normalise_header(grid[start][name_col]) == headers[name_col]:
-            lower = [normalise_header(v) for v in grid[start]]
-            headers = [h if j >= len(lower) or lower[j] in ("", h) else (lower[j] if _column_key(lower[j]) else h + lower[j])
-                       for j, h in enumerate(headers)]
+        lower = [normalise_header(v) for v in grid[start]] if start < len(grid) else []
+        if name_col < len(lower) and lower[name_col] == headers[name_col]:
+            headers = [_join_header(h, lower[j] if j < len(lower) else "") for j, h in enumerate(headers)]
             start += 1
         columns, stages = {}, {}
         for c, h in enumerate(headers):

@@ -157,14 +157,17 @@ def _sort_key(sort: str):
 
 def filtered(session: Session, f: EnterpriseFilter) -> list[EnterpriseStatus]:
     """Return every enterprise matching ``f``, sorted (no paging)."""
-    rows = [s for s in statuses(session, f.as_of) if _matches(s, f)]
-    return sorted(rows, key=_sort_key(f.sort), reverse=f.desc)
+    return _filter_sort(statuses(session, f.as_of), f)
+
+
+def _filter_sort(rows: list[EnterpriseStatus], f: EnterpriseFilter) -> list[EnterpriseStatus]:
+    return sorted([s for s in rows if _matches(s, f)], key=_sort_key(f.sort), reverse=f.desc)
 
 
 def table(session: Session, f: EnterpriseFilter) -> TablePage:
     """Return one page of the relocation table and the choices its filters offer."""
     all_rows = statuses(session, f.as_of)
-    rows = sorted([s for s in all_rows if _matches(s, f)], key=_sort_key(f.sort), reverse=f.desc)
+    rows = _filter_sort(all_rows, f)
     pages = max(1, math.ceil(len(rows) / f.per_page))
     page = min(max(1, f.page), pages)
     zones = sorted({(s.zone_code, s.zone_name) for s in all_rows if s.zone_code})
