@@ -198,7 +198,14 @@ def _csv_grid(data: bytes) -> list[list[object]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    return [[_uncsv_cell(v) for v in r] for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def _uncsv_cell(value: str) -> str:
+    """Undo the apostrophe :func:`_csv_cell` puts before formula-like text."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
 
 
 def _join_header(upper: str, lower: str) -> str:
@@ -284,12 +291,29 @@ def _write_xlsx(title: str, rows: list[list[object]]) -> bytes:
     for r in rows:
         ws.append(r)
         for c, v in enumerate(r, start=1):
+            cell = ws.cell(ws.max_row, c)
             if isinstance(v, date):
-                ws.cell(ws.max_row, c).number_format = "yyyy-mm-dd"
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(v, str) and v.startswith("="):
+                cell.data_type = "s"  # text, never a formula (a name like "=HYPERLINK(…)")
     ws.freeze_panes = "C3"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    """Return a CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _write_csv(title: str, rows: list[list[object]]) -> bytes:
@@ -298,7 +322,7 @@ def _write_csv(title: str, rows: list[list[object]]) -> bytes:
     writer.writerow([title])
     writer.writerow([h for _, h in EXPORT_COLUMNS])
     for r in rows:
-        writer.writerow([v.isoformat() if isinstance(v, date) else ("" if v is None else v) for v in r])
+        writer.writerow([_csv_cell(v) for v in r])
     # UTF-8 with BOM: Excel on Chinese Windows then opens it without garbled text.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -93,3 +93,19 @@ def test_files_without_a_header_or_of_other_types_are_refused():
         ledger_format.read("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
     with pytest.raises(Unprocessable):
         ledger_format.read("x.xlsx", b"PK\x03\x04 broken")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_exported_text_never_runs_as_a_formula_and_reads_back_unchanged(fmt):
+    from openpyxl import load_workbook
+
+    name = "=HYPERLINK(\"http://evil.example\",\"点我\")"
+    row = [1, name, None, "-化工", None, None, None, "未启动", *([None] * 6), "否"]
+    data = ledger_format.WRITERS[fmt]("标题", [row])
+    if fmt == "xlsx":
+        cell = load_workbook(io.BytesIO(data)).active.cell(3, 2)
+        assert cell.data_type == "s" and cell.value == name
+    else:
+        assert "'=HYPERLINK" in data.decode("utf-8-sig")
+    back = ledger_format.read(f"x.{fmt}", data).rows[0].values
+    assert back["name"] == name and back["industry"] == "-化工"
