@@ -170,8 +170,7 @@
       var fresh = data.features.filter(function (f) { return !index[f.id] && !pinned[f.id]; });
       if (fresh.length) { group.addData({ type: "FeatureCollection", features: fresh }); }
       window.mapLayerCounts[layerCfg.id] = Object.keys(index).length;
-      window.mapLayerTotals[layerCfg.id] = data.numberMatched;
-      note(layerCfg, SM.t("by_extent", { shown: data.numberReturned, total: data.numberMatched }));
+      note(layerCfg, SM.t("by_extent", { shown: data.numberReturned, total: window.mapLayerTotals[layerCfg.id] }));
     }, function (err) { if (err.name !== "AbortError") { throw err; } });
   }
 
@@ -234,11 +233,10 @@
     });
   })).then(function () {
     SM.status("");
-    // Points on top of polygons regardless of load order.
-    config.layers.forEach(function (layerCfg) {
-      if (layerCfg.geometry_type === "Point" && map.hasLayer(window.mapLayers[layerCfg.id])) {
-        window.mapLayers[layerCfg.id].bringToFront();
-      }
+    // Draw in the configured order whatever order the requests finished in; points on top.
+    var points = config.layers.filter(function (l) { return l.geometry_type === "Point"; });
+    config.layers.filter(function (l) { return l.geometry_type !== "Point"; }).concat(points).forEach(function (layerCfg) {
+      if (map.hasLayer(window.mapLayers[layerCfg.id])) { window.mapLayers[layerCfg.id].bringToFront(); }
     });
     map.on("moveend overlayadd", onMoveEnd);
     document.body.dataset.mapReady = "1";

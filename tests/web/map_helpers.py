@@ -64,14 +64,14 @@ def feature_id(page, layer: str, prop: str, value) -> int | None:
     }""", [layer, prop, value])
 
 
-def open_popup(page, layer: str, fid: int) -> None:
-    """Click the middle of a drawn feature (real mouse) and wait for its popup."""
-    lonlat = page.evaluate("""([layer, fid]) => {
+def open_popup(page, layer: str, fid: int, at: tuple[float, float] | None = None) -> None:
+    """Click a drawn feature (real mouse; its middle or ``at`` lon/lat) and wait for its popup."""
+    lonlat = page.evaluate("""([layer, fid, at]) => {
         const l = window.mapLayers[layer].getLayers().find(x => x.feature.id === fid);
-        const c = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
+        const c = at ? L.latLng(at[1], at[0]) : l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
         window.districtMap.setView(c, Math.max(window.districtMap.getZoom(), 16), {animate: false});
         return [c.lng, c.lat];
-    }""", [layer, fid])
+    }""", [layer, fid, list(at) if at else None])
     click_at(page, *lonlat)
     page.locator(f'.leaflet-popup-content .popup[data-fid="{fid}"]').wait_for()
 
