@@ -13,7 +13,7 @@
 
   function row(label, input, path) {
     return el("div", { class: "form-row", dataset: { field: path || input.name || "" } },
-      [el("label", { text: label }), input, el("div", { class: "field-message" })]);
+      [el("label", { text: label, for: input.id || null }), input, el("div", { class: "field-message" })]);
   }
 
   function markError(container, body) {
@@ -66,9 +66,9 @@
 
   function newLayerDialog() {
     var fields = el("div", { class: "field-defs" });
-    var name = el("input", { name: "name", pattern: "[a-z][a-z0-9_]{1,62}", placeholder: "greenway_2026" });
-    var title = el("input", { name: "title" });
-    var geometry = el("select", { name: "geometry_type" },
+    var name = el("input", { id: "new-layer-name", name: "name", pattern: "[a-z][a-z0-9_]{1,62}", placeholder: "greenway_2026" });
+    var title = el("input", { id: "new-layer-title", name: "title" });
+    var geometry = el("select", { id: "new-layer-geometry", name: "geometry_type" },
       GEOMETRIES.map(function (g) { return el("option", { value: g, text: t("geom_" + g) + " (" + g + ")" }); }));
     var style = styleInputs({}, []);
     var form = el("form", { class: "layer-form", novalidate: true, onsubmit: function (e) { e.preventDefault(); } }, [
