@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .. import catalog
 from ..errors import BadParameter
 from ..spatial import cartography
-from . import map_figure, optional_sources, raster_render, snapshot_data
+from . import map_figure, optional_sources, png_encode, raster_render, snapshot_data
 
 LOGGER = logging.getLogger(__name__)
 
@@ -259,8 +259,9 @@ def save_figure(fig: Figure, fmt: str, dpi: int, title: str) -> bytes:
                     metadata={"CreationDate": None, "ModDate": None, "Title": title,
                               "Creator": "石峰区规划地理信息平台 / Shifeng District Planning GIS"})
     else:
-        FigureCanvasAgg(fig)
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        if fig.dpi != dpi:
+            fig.set_dpi(dpi)
+        return png_encode.figure_png(fig, dpi)
     return buf.getvalue()
 
 

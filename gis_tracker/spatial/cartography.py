@@ -61,11 +61,11 @@ def metres_per_pixel(extent_width_m: float, width_px: float) -> float:
     return extent_width_m / width_px
 
 
-def simplify_tolerance(extent_width_m: float, width_px: float, factor: float = 0.5) -> float:
-    """Return a simplification tolerance in metres that changes nothing visible.
+def simplify_tolerance(extent_width_m: float, width_px: float, factor: float = 1.0) -> float:
+    """Return a simplification tolerance in metres that changes nothing visible: one output pixel.
 
-    Douglas–Peucker moves no vertex further than the tolerance; half a pixel
-    (``factor`` 0.5) keeps every outline within the anti-aliasing of its stroke.
+    Douglas–Peucker moves no vertex further than the tolerance, so every
+    outline stays within the pixel its stroke already covers.
     """
     return metres_per_pixel(extent_width_m, width_px) * factor
 

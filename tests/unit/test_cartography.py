@@ -23,10 +23,11 @@ def test_fit_bbox_keeps_centre_and_reaches_aspect():
     assert box[0] <= 0 and box[2] >= 1000  # never cuts the requested extent
 
 
-def test_simplification_tolerance_is_half_a_pixel():
+def test_simplification_tolerance_is_one_pixel():
     # 42 km across 4961 px (A3 landscape at 300 dpi): about 8.5 m per pixel
     assert c.metres_per_pixel(42000, 4961) == pytest.approx(8.466, rel=1e-3)
-    assert c.simplify_tolerance(42000, 4961) == pytest.approx(4.233, rel=1e-3)
+    assert c.simplify_tolerance(42000, 4961) == pytest.approx(8.466, rel=1e-3)
+    assert c.simplify_tolerance(42000, 4961 * 2) < c.simplify_tolerance(42000, 4961)  # finer print, finer shapes
 
 
 @pytest.mark.parametrize("value,expected", [(7, 5), (1999, 1000), (2000, 2000), (0.3, 0.2), (4999, 2000)])
