@@ -48,6 +48,7 @@ class Config:
         self.MAP_BBOX_THRESHOLD = int(env.get("MAP_BBOX_THRESHOLD", "2000"))
         self.MAP_VIEW_LIMIT = int(env.get("MAP_VIEW_LIMIT", "5000"))
         self.DATA_DIR = Path(env.get("DATA_DIR", PROJECT_ROOT / "var" / "files"))
+        self.EXPORT_DIR = Path(env.get("EXPORT_DIR", PROJECT_ROOT / "var" / "exports"))  # export files, kept
         # Data exchange: stored rasters (COG), import scratch space, limits of the isolated parser.
         self.RASTER_DIR = Path(env.get("RASTER_DIR", self.DATA_DIR.parent / "rasters"))
         self.IMPORT_DIR = Path(env.get("IMPORT_DIR", self.DATA_DIR.parent / "imports"))
