@@ -137,8 +137,47 @@ class IndicatorTable:
     rows: list[list[str]]
 
 
+def _zonal_indicators(session: Session) -> IndicatorTable | None:
+    """Build the table from the data-exchange zonal statistics (land cover, DEM, plan targets)."""
+    try:
+        zonal = importlib.import_module("gis_tracker.services.zonal")
+    except ImportError:
+        return None
+    if not has_table(session, "rasters"):
+        return None
+    result = zonal.indicators(session)
+    if not result.get("landcover_raster") and not result.get("dem_raster"):
+        return None
+    targets = result.get("targets") or []
+    columns = ["片区", "层级"] + [f"{t['label']}（≥{t['minimum']:g}{t['unit']}）" for t in targets] + ["平均高程（m）"]
+    rows = []
+    for zone in result["zones"]:
+        values = {t["key"]: t for t in zone.get("targets") or []}
+        row = [zone["name"], "片区" if zone["level"] == "zone" else "功能区"]
+        for t in targets:
+            got = values.get(t["key"], {})
+            value = got.get("value")
+            row.append("—" if value is None else f"{value:.1f}{'' if got.get('met') else ' ✗'}")
+        dem = zone.get("dem") or {}
+        mean = dem.get("mean") if isinstance(dem, dict) else None
+        row.append("—" if mean is None else f"{mean:.0f}")
+        rows.append(row)
+    return IndicatorTable(columns, rows) if rows else None
+
+
 def indicators(session: Session, limit: int = 40) -> IndicatorTable | None:
-    """Return the indicators table when one exists and has rows, else None."""
+    """Return the indicators table when indicators exist, else None.
+
+    Prefers the zonal statistics of the data-exchange rasters; otherwise
+    reads the first indicators table found in the database.
+    """
+    try:
+        found = _zonal_indicators(session)
+    except Exception:  # noqa: BLE001 - indicators are optional in a pack; never lose the pack for them
+        LOGGER.exception("zonal indicators unavailable")
+        found = None
+    if found is not None:
+        return IndicatorTable(found.columns, found.rows[:limit])
     for table in INDICATOR_TABLES:
         if not has_table(session, table):
             continue
@@ -190,7 +229,8 @@ def raster_sources(session: Session) -> list[RasterSource]:
         rows = session.execute(text(
             f'SELECT "{name_col}" AS id, "{title_col}" AS title, "{path_col}" AS path FROM "{table}"{where} ORDER BY 1'
         )).all()
-        base = Path(current_app.config.get("RASTER_DIR") or Path(current_app.config.get("DATA_DIR", "var/files")) / "rasters")
+        base = Path(current_app.config.get("RASTER_DIR")
+                    or Path(current_app.config.get("DATA_DIR", "var/files")).parent / "rasters")
         result = []
         for r in rows:
             path = Path(str(r.path))

@@ -5,6 +5,7 @@ recorded, :func:`load` returns None and the snapshot simply has no raster.
 """
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass, field
 
@@ -49,6 +50,26 @@ def _colourise(bands: np.ndarray, nodata_mask: np.ndarray) -> np.ndarray:
     return rgba
 
 
+def _scheme_colours(session: Session, layer_id: str, band: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Colour like the web map's raster overlay (land-cover classes, DEM ramp) when that service exists."""
+    try:
+        rasters = importlib.import_module("gis_tracker.services.rasters")
+        rmath = importlib.import_module("gis_tracker.spatial.raster")
+        raster = rasters.get(session, layer_id)
+    except Exception:  # noqa: BLE001 - no data-exchange rasters: fall back to a generic ramp
+        return None
+    values = np.where(mask, 0, band)
+    if raster.kind == "landcover":
+        rgba = rmath.classify_rgba(values.astype("int64"), rasters.scheme_of(raster), 0)
+    elif raster.kind == "dem":
+        rgba = rmath.ramp_rgba(values, raster.stats.get("min", 0.0), raster.stats.get("max", 1.0), -9999)
+    else:
+        return None
+    rgba = rgba.astype("float64") / 255.0
+    rgba[mask, 3] = 0.0
+    return rgba
+
+
 def load(session: Session, layer_id: str, extent: cartography.Bbox, frame_in: tuple[float, float],
          dpi: float) -> RasterData | None:
     """Return raster ``layer_id`` warped onto ``extent`` at the frame's resolution, or None."""
@@ -76,7 +97,9 @@ def load(session: Session, layer_id: str, extent: cartography.Bbox, frame_in: tu
         LOGGER.warning("raster %s could not be read: %s", layer_id, exc)
         return None
     mask = np.isnan(out).any(axis=0)
-    rgba = _colourise(np.nan_to_num(out), mask)
+    rgba = _scheme_colours(session, layer_id, out[0], mask)
+    if rgba is None:
+        rgba = _colourise(np.nan_to_num(out), mask)
     from .snapshot_data import LegendEntry
 
     legend = [LegendEntry(layer_id, source.title, source.title, "polygon",

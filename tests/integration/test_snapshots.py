@@ -119,3 +119,40 @@ def test_bbox_extent_frames_the_requested_area(session):
     minx, miny, maxx, maxy = snap.extent
     assert 4000 < maxx - minx < 12000  # about 4 km asked, grown only to the frame's shape
     assert 0 < snap.layers_drawn["enterprises"] < 172
+
+
+@pytest.fixture()
+def sample_rasters(app, tmp_path):
+    """The data-exchange sample rasters (DEM, land cover) in a private RASTER_DIR, removed afterwards."""
+    try:
+        from gis_tracker.models import Raster
+        from gis_tracker.services import rasters
+    except ImportError:
+        pytest.skip("raster layers are not part of this build")
+    from gis_tracker.db import db
+
+    old = app.config.get("RASTER_DIR")
+    app.config["RASTER_DIR"] = tmp_path
+    with app.app_context():
+        loaded = rasters.load_samples(db.session)
+        db.session.close()
+    yield loaded
+    with app.app_context():
+        for name in loaded:
+            db.session.delete(db.session.query(Raster).filter_by(name=name).one())
+        db.session.commit()
+    app.config["RASTER_DIR"] = old
+
+
+def test_raster_layer_is_drawn_under_the_vectors(session, sample_rasters):
+    from gis_tracker.services import optional_sources
+
+    sources = [r for r in optional_sources.raster_sources(session) if r.id in sample_rasters]
+    assert sources, "the sample rasters were stored but are not offered to snapshots"
+    raster = next((r for r in sources if "landcover" in r.id), sources[0])
+    plain = _render(session, layers="zones", labels=False)
+    with_raster = _render(session, layers=f"zones,{raster.id}", labels=False)
+    assert (raster.title, raster.title) in with_raster.legend
+    a = mimage.imread(io.BytesIO(plain.content))[:, :, :3]
+    b = mimage.imread(io.BytesIO(with_raster.content))[:, :, :3]
+    assert float(np.abs(a - b).mean()) > 0.01  # the raster really shows
