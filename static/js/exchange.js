@@ -25,7 +25,7 @@
   var mapBox = document.getElementById("extent-map");
   if (mapBox && window.L) {
     var data = JSON.parse(document.getElementById("extent-data").textContent);
-    var map = L.map(mapBox, { preferCanvas: true, attributionControl: false });
+    var map = L.map(mapBox, { preferCanvas: true, attributionControl: false }).setView([27.93, 113.14], 11);
     var bounds = null;
     if (data.district) {
       var outline = L.geoJSON(data.district, { style: { color: "#444", weight: 2, dashArray: "6 4", fill: false } }).addTo(map);
@@ -45,7 +45,7 @@
       var rect = L.rectangle([[e[1], e[0]], [e[3], e[2]]], { color: "#c0392b", weight: 1, fill: false, dashArray: "3 3" }).addTo(map);
       bounds = bounds ? bounds.extend(rect.getBounds()) : rect.getBounds();
     }
-    if (bounds && bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([27.93, 113.14], 11); }
+    if (bounds && bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
     mapBox.dataset.ready = "1";
   }
 

@@ -220,3 +220,27 @@ def test_viewer_may_not_import(client, tmp_path):
         resp = client.post("/api/imports", data={"file": (fh, "p.csv")}, headers={"X-CSRFToken": token},
                            content_type="multipart/form-data")
     assert resp.status_code == 403
+
+
+def test_cli_import_refuses_to_guess_then_imports_and_exports(app, session, tmp_path):
+    runner = app.test_cli_runner()
+    path = shapefile_zip(sample_frame(), tmp_path, "cli", drop=("prj",))
+    name = unique("cli").replace("-", "_")
+    refused = runner.invoke(args=["layers", "import", str(path), "--layer", name])
+    assert refused.exit_code != 0
+    assert "--crs" in refused.output
+    assert layer_rows(session, name) == []
+    done = runner.invoke(args=["layers", "import", str(path), "--layer", name, "--crs", "EPSG:4547"])
+    assert done.exit_code == 0, done.output
+    assert "imported 3 features" in done.output
+    session.rollback()
+    assert len(layer_rows(session, name)) == 3
+    out = tmp_path / "out.gpkg"
+    exported = runner.invoke(args=["layers", "export", name, "--format", "gpkg", "--out", str(out),
+                                   "--crs", "EPSG:4490", "--where", "n=22"])
+    assert exported.exit_code == 0, exported.output
+    import pyogrio
+    frame = pyogrio.read_dataframe(out)
+    assert list(frame["name"]) == ["田心·轨道交通园"] and frame.crs.to_epsg() == 4490
+    missing = runner.invoke(args=["layers", "export", "no_such_layer", "--format", "csv", "--out", str(out)])
+    assert missing.exit_code != 0 and "no such layer" in missing.output
