@@ -11,6 +11,7 @@ from .. import catalog
 from ..db import WGS84
 from ..i18n import gettext as _, pick
 from ..models import District, User
+from . import features
 from .map_texts import texts
 from .user_layers import LAYER_ROLES
 
@@ -38,8 +39,11 @@ def _district_outline(session: Session) -> dict | None:
     return json.loads(text) if text else None
 
 
-def _layer(coll: catalog.Collection, user: User | None) -> dict:
+def _layer(session: Session, coll: catalog.Collection, user: User | None) -> dict:
+    # numberMatched as the OGC API reports it: decides whether the map loads the layer by extent.
+    matched = features.query_items(session, coll, features.ItemQuery(limit=0)).number_matched
     return {
+        "number_matched": matched,
         "id": coll.id,
         "title": pick(coll.title, coll.title_en),
         "items_url": url_for("ogc.items", collection_id=coll.id),
@@ -67,7 +71,7 @@ def build(session: Session, user: User | None = None) -> dict:
     cfg = current_app.config
     available = catalog.all_collections(session)
     order = [c for c in LAYER_ORDER if c in available] + [c for c in available if c not in LAYER_ORDER]
-    layers = [_layer(available[cid], user) for cid in order]
+    layers = [_layer(session, available[cid], user) for cid in order]
     basemap = None
     if cfg.get("BASEMAP_URL"):
         basemap = {"url": cfg["BASEMAP_URL"], "attribution": cfg.get("BASEMAP_ATTRIBUTION", "")}

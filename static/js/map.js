@@ -189,9 +189,14 @@
     overlays[layerCfg.title] = group;
     window.mapLayers[layerCfg.id] = group;
     if (layerCfg.visible) { group.addTo(map); }
+    window.mapLayerTotals[layerCfg.id] = layerCfg.number_matched;
+    if (layerCfg.number_matched > config.bbox_threshold) {
+      layerCfg.by_extent = true;
+      return loadExtent(layerCfg);
+    }
     return fetchItems(layerCfg, { limit: config.bbox_threshold }).then(function (data) {
       window.mapLayerTotals[layerCfg.id] = data.numberMatched;
-      if (data.numberMatched > data.features.length) {
+      if (data.numberMatched > data.features.length) {  // grew since the page was built
         layerCfg.by_extent = true;
         return loadExtent(layerCfg);
       }

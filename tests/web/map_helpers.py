@@ -32,7 +32,7 @@ def open_map(browser, base: str, role: str):
 
 def wait_ready(page) -> None:
     """Wait until every layer has loaded."""
-    page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=30000)
+    page.locator("body[data-map-ready='1']").wait_for(state="attached", timeout=30000)
 
 
 def view(page, lon: float, lat: float, zoom: int) -> None:

@@ -48,7 +48,8 @@ def test_map_draws_layers_offline_without_errors(browser, live_server, hostile_p
             if urlparse(req.url).hostname not in (host, None) and not req.url.startswith("data:") else None)
 
     _login(page, live_server)
-    page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=30000)
+    # A locator wait, not wait_for_function: the page's CSP forbids the eval that polling uses.
+    page.locator("body[data-map-ready='1']").wait_for(state="attached", timeout=30000)
     counts = page.evaluate("window.mapLayerCounts")
     assert counts["enterprises"] == 172
     assert counts["zones"] >= 3 and counts["protected_areas"] > 0
