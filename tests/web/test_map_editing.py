@@ -147,6 +147,20 @@ def test_two_editors_same_feature_conflict_dialog_and_nothing_lost(browser, live
     versions = api(page_b, "GET", f"/api/collections/projects/items/{fid}/versions").json()["versions"]
     assert [v["properties"].get("investment_wan") for v in versions] == [None, 111, 222]  # nothing lost
     assert [v["username"] for v in versions[1:]] == ["planner", "admin"]
+
+    # The history shows the change and restores the other editor's version as a new version.
+    page_b.reload()
+    wait_ready(page_b)
+    open_popup(page_b, "projects", fid)
+    page_b.locator('.leaflet-popup-content [data-action="history"]').click()
+    page_b.wait_for_function("document.body.dataset.historyReady === '3'")
+    v2 = page_b.locator('#history-panel li.version[data-version="2"]')
+    assert "111" in v2.locator('li[data-field="investment_wan"]').inner_text()
+    v2.click()  # old and new geometry drawn
+    v2.locator('[data-action="restore-version"]').click()
+    page_b.click('dialog [data-action="confirm-restore"]')
+    page_b.wait_for_function("document.body.dataset.historyReady === '4'")
+    assert api(page_b, "GET", f"/ogc/collections/projects/items/{fid}").json()["properties"]["investment_wan"] == 111
     assert problems_b["errors"] == [], problems_b
     ctx_a.close()
     ctx_b.close()
