@@ -56,7 +56,12 @@ def may_transition(user: User | None) -> bool:
     return user is not None and user.role in TRANSITION_ROLES
 
 
+MAX_INT4, MAX_INT8 = 2**31 - 1, 2**63 - 1
+
+
 def _enterprise(session: Session, enterprise_id: int, lock: bool = False) -> Enterprise:
+    if not 0 < enterprise_id <= MAX_INT4:  # a URL's number PostgreSQL could not even compare
+        raise NotFound(f"企业 {enterprise_id} 不存在 / no such enterprise", code="unknown_feature")
     stmt = select(Enterprise).where(Enterprise.id == enterprise_id, Enterprise.deleted_at.is_(None))
     row = session.scalar(stmt.with_for_update() if lock else stmt)
     if row is None:
@@ -238,7 +243,7 @@ def history(session: Session, enterprise_id: int) -> list[dict]:
 
 def attachment(session: Session, attachment_id: int) -> TransitionAttachment:
     """Return one attachment's record (404 when unknown)."""
-    found = session.get(TransitionAttachment, attachment_id)
+    found = session.get(TransitionAttachment, attachment_id) if 0 < attachment_id <= MAX_INT8 else None
     if found is None:
         raise NotFound("附件不存在 / no such attachment", code="unknown_attachment")
     return found

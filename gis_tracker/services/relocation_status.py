@@ -194,6 +194,8 @@ def detail(session: Session, enterprise_id: int) -> dict:
     from ..errors import NotFound
     from .editing import etag
 
+    if not 0 < enterprise_id <= 2**31 - 1:
+        raise NotFound(f"企业 {enterprise_id} 不存在 / no such enterprise", code="unknown_feature")
     point, parcel = func.ST_Transform(Enterprise.geom, WGS84), func.ST_Transform(Enterprise.parcel_geom, WGS84)
     found = session.execute(
         select(Enterprise, Zone.name, func.ST_AsGeoJSON(point, 7), func.ST_AsGeoJSON(parcel, 7))

@@ -183,3 +183,8 @@ def test_unknown_enterprise_is_404(officer):
     resp = _post(officer, 99999999, {"to_stage": "assessment", "date": "2021-01-01"}, '"enterprises-99999999-v1"')
     assert resp.status_code == 404
     assert officer.get("/api/enterprises/99999999/history").status_code == 404
+    huge = 2**40  # beyond PostgreSQL's integer: still a clean 404, not a database error
+    assert officer.get(f"/api/enterprises/{huge}/history").status_code == 404
+    assert _post(officer, huge, {"to_stage": "assessment", "date": "2021-01-01"}, '"x"').status_code == 404
+    assert officer.get(f"/relocation/enterprises/{huge}").status_code == 404
+    assert officer.get(f"/api/relocation/attachments/{2**70}").status_code == 404
