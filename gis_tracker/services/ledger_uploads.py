@@ -35,7 +35,7 @@ def save(data_dir: Path, filename: str, data: bytes, username: str) -> str:
 
 def load(data_dir: Path, token: str, username: str) -> tuple[str, bytes]:
     """Return (filename, bytes) of a stored upload of ``username``."""
-    folder = _folder(data_dir)
+    folder = Path(data_dir) / FOLDER
     meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
     if not TOKEN.match(token or "") or not meta_path.is_file() or not data_path.is_file():
         raise Unprocessable("上传的台账已过期，请重新上传 / the uploaded ledger expired, upload it again",
@@ -51,4 +51,4 @@ def discard(data_dir: Path, token: str) -> None:
     """Delete a stored upload after its commit."""
     if TOKEN.match(token or ""):
         for suffix in (".bin", ".json"):
-            (_folder(data_dir) / f"{token}{suffix}").unlink(missing_ok=True)
+            (Path(data_dir) / FOLDER / f"{token}{suffix}").unlink(missing_ok=True)
