@@ -67,15 +67,16 @@ WITH r AS (
   JOIN rule_features rf ON rf.src = n.source AND rf.fid = n.feature_id
   JOIN r ON r.rule_id = rf.rule_id AND (r.types IS NULL OR jsonb_exists(r.types, n.project_type))
   WHERE r.reach >= CAST(:max_reach AS float8) OR ST_DWithin(n.part, n.pgeom, r.reach)
-), pieces AS (
-  SELECT h.*, CASE WHEN dist = 0 THEN ST_CollectionExtract(ST_Intersection(part, pgeom), 3) END AS piece
-  FROM hits h
+), pieces AS MATERIALIZED (  -- materialized: each intersection is computed once, not per use below
+  SELECT i.*, coalesce(ST_Area(i.piece), 0) AS piece_area
+  FROM (SELECT h.pid, h.rule_id, h.reach, h.area, h.pgeom, h.part, h.src, h.fid, h.name, h.dist,
+               CASE WHEN h.dist = 0 THEN ST_CollectionExtract(ST_Intersection(h.part, h.pgeom), 3) END AS piece
+        FROM hits h) AS i
 )
 -- Pieces of one feature are disjoint (its parts are), so their areas add up exactly; they are only
 -- dissolved (ST_UnaryUnion) where several features overlap the project, or when a flag is written.
 SELECT pid, rule_id, max(area) AS project_area, ST_Collect(piece) AS overlap,
-       sum(ST_Area(piece)) AS piece_m2,
-       count(DISTINCT src || fid) FILTER (WHERE ST_Area(piece) > 0) AS overlapping,
+       sum(piece_area) AS piece_m2, count(DISTINCT src || fid) FILTER (WHERE piece_area > 0) AS overlapping,
        min(dist) AS min_distance,
        (array_agg(ST_ShortestLine(pgeom, part) ORDER BY dist) FILTER (WHERE reach > 0))[1] AS nearest,
        jsonb_agg(DISTINCT jsonb_build_object('layer', src, 'id', fid, 'name', name)) AS features
