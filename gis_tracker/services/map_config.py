@@ -84,6 +84,10 @@ def build(session: Session, user: User | None = None) -> dict:
         "center": [27.93, 113.14],
         "zoom": 12,
         "bbox_threshold": cfg.get("MAP_BBOX_THRESHOLD", 2000),
+        # Layers above tile_threshold features are drawn from vector tiles below
+        # zoom tile_until_zoom; closer in they load by extent as GeoJSON (editable).
+        "tile_threshold": cfg.get("MAP_TILE_THRESHOLD", 20000),
+        "tile_until_zoom": cfg.get("MAP_TILE_UNTIL_ZOOM", 16),
         "view_limit": min(cfg.get("MAP_VIEW_LIMIT", 5000), cfg["OGC_MAX_LIMIT"]),
         "user": {"username": user.username if user else None, "role": role,
                  "is_admin": role == "admin", "can_manage_layers": role in LAYER_ROLES},

@@ -15,6 +15,7 @@ def texts() -> dict[str, str]:
         "yes": _("是"), "no": _("否"), "loading": _("加载中…"), "load_failed": _("图层加载失败"),
         "legend": _("图例"), "layers": _("图层"),
         "by_extent": _("按视野加载：显示 {shown} / {total}，放大可看全部"),
+        "as_tiles": _("矢量瓦片显示（共 {total} 个要素），放大后可编辑"),
         # edit panel
         "edit": _("编辑"), "edit_layer": _("编辑图层"), "draw_point": _("画点"), "draw_line": _("画线"),
         "draw_polygon": _("画面"), "edit_hint": _("单击地图添加顶点；Enter 完成，Esc 取消，Ctrl+Z 撤销上一个顶点"),

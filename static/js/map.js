@@ -3,7 +3,9 @@
  * named "<img src=x onerror=alert(1)>" shows as text.
  * Layers with more features than config.bbox_threshold are loaded by the
  * visible extent (bbox requests on moveend, debounced), at most
- * config.view_limit at a time. */
+ * config.view_limit at a time.  Layers above config.tile_threshold are drawn
+ * from vector tiles (map-tiles.js) below zoom config.tile_until_zoom and
+ * switch to by-extent GeoJSON closer in, where they can be edited. */
 (function () {
   "use strict";
 
@@ -174,6 +176,35 @@
     }, function (err) { if (err.name !== "AbortError") { throw err; } });
   }
 
+  /* Open the popup of a tiled feature: tiles carry only the id, the item has the attributes. */
+  function openTiledPopup(layerCfg, id, latlng) {
+    fetch(layerCfg.items_url.split("?")[0] + "/" + encodeURIComponent(id), {
+      credentials: "same-origin", headers: { Accept: "application/geo+json" }
+    }).then(function (resp) {
+      if (!resp.ok) { throw new Error(resp.status); }
+      return resp.json();
+    }).then(function (feature) {
+      L.popup().setLatLng(latlng).setContent(SM.popupFor(layerCfg, feature)).openOn(map);
+    }).catch(function (err) { SM.status(config.i18n.load_failed + " (" + err.message + ")", true); });
+  }
+
+  /* Show a tiled layer's tiles when zoomed out, its editable GeoJSON when zoomed in. */
+  function syncTiled(layerCfg) {
+    var holder = layerCfg._holder;
+    var group = window.mapLayers[layerCfg.id];
+    if (!map.hasLayer(holder)) { return Promise.resolve(); }
+    if (map.getZoom() < config.tile_until_zoom) {
+      if (holder.hasLayer(group)) { holder.removeLayer(group); }
+      if (!holder.hasLayer(layerCfg._tiles)) { holder.addLayer(layerCfg._tiles); }
+      window.mapLayerCounts[layerCfg.id] = 0;
+      note(layerCfg, SM.t("as_tiles", { total: window.mapLayerTotals[layerCfg.id] }));
+      return Promise.resolve();
+    }
+    if (holder.hasLayer(layerCfg._tiles)) { holder.removeLayer(layerCfg._tiles); }
+    if (!holder.hasLayer(group)) { holder.addLayer(group); }
+    return loadExtent(layerCfg);
+  }
+
   function loadLayer(layerCfg) {
     var options = {
       style: SM.styleFor(layerCfg),
@@ -186,10 +217,21 @@
     var group = L.geoJSON(null, options);
     SM.index[layerCfg.id] = {};
     SM.pinned[layerCfg.id] = {};
-    overlays[layerCfg.title] = group;
     window.mapLayers[layerCfg.id] = group;
-    if (layerCfg.visible) { group.addTo(map); }
     window.mapLayerTotals[layerCfg.id] = layerCfg.number_matched;
+    if (layerCfg.number_matched > config.tile_threshold && window.ShifengTiles) {
+      layerCfg.by_extent = true;
+      layerCfg.tiled = true;
+      layerCfg._tiles = window.ShifengTiles.layerFor(layerCfg, colourFor, function (id, latlng) {
+        openTiledPopup(layerCfg, id, latlng);
+      });
+      layerCfg._holder = L.layerGroup();
+      overlays[layerCfg.title] = layerCfg._holder;
+      if (layerCfg.visible) { layerCfg._holder.addTo(map); }
+      return syncTiled(layerCfg);
+    }
+    overlays[layerCfg.title] = group;
+    if (layerCfg.visible) { group.addTo(map); }
     if (layerCfg.number_matched > config.bbox_threshold) {
       layerCfg.by_extent = true;
       return loadExtent(layerCfg);
@@ -206,6 +248,10 @@
   }
 
   SM.reloadLayer = function (layerCfg) {
+    if (layerCfg.tiled) {
+      layerCfg._tiles.redraw();
+      return syncTiled(layerCfg);
+    }
     if (layerCfg.by_extent) { return loadExtent(layerCfg); }
     var group = window.mapLayers[layerCfg.id];
     return fetchItems(layerCfg, { limit: config.bbox_threshold }).then(function (data) {
@@ -224,7 +270,7 @@
     clearTimeout(extentTimer);
     extentTimer = setTimeout(function () {
       config.layers.filter(function (l) { return l.by_extent; }).forEach(function (layerCfg) {
-        loadExtent(layerCfg).catch(function (err) { SM.status(config.i18n.load_failed + "：" + layerCfg.title + " (" + err.message + ")", true); });
+        (layerCfg.tiled ? syncTiled(layerCfg) : loadExtent(layerCfg)).catch(function (err) { SM.status(config.i18n.load_failed + "：" + layerCfg.title + " (" + err.message + ")", true); });
       });
     }, 300);
   }
