@@ -53,6 +53,16 @@ def path_of(raster: Raster) -> Path:
     return raster_dir() / raster.file_name
 
 
+def existing_path(raster: Raster) -> Path:
+    """Return the COG file of a raster, or raise 404 ``raster_file_missing`` when it is gone from disk."""
+    path = path_of(raster)
+    if not path.exists():
+        LOGGER.error("raster %s: file %s is missing", raster.name, path)
+        raise NotFound(f"栅格 {raster.name} 的文件不存在，请联系管理员 / the file of raster {raster.name} is missing",
+                       code="raster_file_missing")
+    return path
+
+
 def _check_role(user) -> None:
     if user.role not in RASTER_ROLES:
         raise Forbidden("只有规划人员和管理员可以上传栅格 / only planners and admins upload rasters",
@@ -184,7 +194,7 @@ def _render(raster: Raster) -> bytes:
     from rasterio.io import MemoryFile
     from rasterio.warp import Resampling, reproject
 
-    with rasterio.open(path_of(raster)) as ds:
+    with rasterio.open(existing_path(raster)) as ds:
         box = crsmod.transform_bounds(tuple(ds.bounds), raster.crs, "EPSG:3857")
         scale = max(box[2] - box[0], box[3] - box[1]) / OVERLAY_MAX_SIDE
         width = max(1, int(round((box[2] - box[0]) / scale)))
@@ -211,7 +221,7 @@ def _render(raster: Raster) -> bytes:
 
 def overlay_png(raster: Raster) -> bytes:
     """Return the rendered overlay PNG (cached next to the COG)."""
-    cached = path_of(raster).with_suffix(".overlay.png")
+    cached = existing_path(raster).with_suffix(".overlay.png")
     if not cached.exists():
         data = _render(raster)
         tmp = cached.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
@@ -260,7 +270,7 @@ def clip_to_zone(session: Session, raster: Raster, zone_code: str) -> tuple[byte
     if not shapes:
         raise NotFound(f"片区 {zone_code[:40]!r} 不存在 / no such zone", code="unknown_zone")
     geom = shapes[0]["geom"]
-    with rasterio.open(path_of(raster)) as ds:
+    with rasterio.open(existing_path(raster)) as ds:
         if not crsmod.overlaps(geom.bounds, tuple(ds.bounds)):
             raise Conflict("该片区不在栅格范围内 / the zone is outside the raster", code="zone_outside_raster")
         nodata = ds.nodata if ds.nodata is not None else (0 if raster.kind == "landcover" else -9999)

@@ -97,6 +97,11 @@ def _latest(session: Session, kind: str, name: str | None) -> Raster | None:
 def indicators(session: Session, landcover: str | None = None, dem: str | None = None) -> dict:
     """Return land-cover shares, DEM statistics, population and plan-target checks for every zone."""
     lc_raster, dem_raster = _latest(session, "landcover", landcover), _latest(session, "dem", dem)
+    missing = [r.name for r in (lc_raster, dem_raster) if r is not None and not rasters.path_of(r).exists()]
+    if missing:  # a file gone from disk: report it, compute what we can
+        LOGGER.error("raster files missing: %s", missing)
+        lc_raster = None if lc_raster and lc_raster.name in missing else lc_raster
+        dem_raster = None if dem_raster and dem_raster.name in missing else dem_raster
     populations = {p.zone_id: p for p in session.scalars(select(ZonePopulation))}
     zones = zone_shapes(session, crsmod.STORAGE_CRS)
     lc = raster_zone_stats(lc_raster, rasters.path_of(lc_raster),
@@ -119,7 +124,7 @@ def indicators(session: Session, landcover: str | None = None, dem: str | None =
                      "targets": rmath.compare_targets(values)})
     return {"landcover_raster": lc_raster.name if lc_raster else None,
             "dem_raster": dem_raster.name if dem_raster else None,
-            "targets": [t.__dict__ for t in rmath.PLAN_TARGETS], "zones": rows}
+            "missing_files": missing, "targets": [t.__dict__ for t in rmath.PLAN_TARGETS], "zones": rows}
 
 
 def set_population(session: Session, user, zone_code: str, population: object, year: object = None) -> dict:

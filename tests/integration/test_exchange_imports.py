@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from gis_tracker.models import AuditEntry, DataImport
 from gis_tracker.spatial import crs as crsmod
 from tests.conftest import unique
-from tests.exchange_support import commit, layer_rows, sample_frame, shapefile_zip, upload
+from tests.exchange_support import commit, layer_rows, sample_frame, sandbox, shapefile_zip, upload
 
 FORMATS = ("gpkg", "shp", "geojson", "kml", "csv", "xlsx")
 SUFFIX = {"gpkg": ".gpkg", "shp": ".zip", "geojson": ".geojson", "kml": ".kml", "csv": ".csv", "xlsx": ".xlsx"}
@@ -20,12 +20,9 @@ SUFFIX = {"gpkg": ".gpkg", "shp": ".zip", "geojson": ".geojson", "kml": ".kml", 
 
 @pytest.fixture(scope="module", autouse=True)
 def exchange_dirs(app, tmp_path_factory):
-    """Keep import scratch files and rasters of these tests out of var/."""
-    old = {k: app.config[k] for k in ("IMPORT_DIR", "RASTER_DIR")}
-    app.config["IMPORT_DIR"] = tmp_path_factory.mktemp("imports")
-    app.config["RASTER_DIR"] = tmp_path_factory.mktemp("rasters")
-    yield app.config["IMPORT_DIR"]
-    app.config.update(old)
+    """Keep import scratch files of these tests out of var/; retire the layers they create."""
+    with sandbox(app, tmp_path_factory):
+        yield
 
 
 @pytest.fixture()

@@ -11,20 +11,14 @@ from sqlalchemy import select
 
 from gis_tracker.models import AuditEntry, Raster
 from gis_tracker.services import rasters
+from tests.exchange_support import sandbox
 
 
 @pytest.fixture(scope="module", autouse=True)
 def sample_rasters(app, tmp_path_factory):
-    """Load the synthetic sample rasters into a private raster directory."""
-    old = {k: app.config[k] for k in ("IMPORT_DIR", "RASTER_DIR")}
-    app.config["IMPORT_DIR"] = tmp_path_factory.mktemp("imports")
-    app.config["RASTER_DIR"] = tmp_path_factory.mktemp("rasters")
-    from gis_tracker.db import db
-    with app.app_context():
-        rasters.load_samples(db.session)
-        db.session.close()
-    yield
-    app.config.update(old)
+    """Load the synthetic sample rasters into a private raster directory (removed afterwards)."""
+    with sandbox(app, tmp_path_factory, load_rasters=True):
+        yield
 
 
 @pytest.fixture()
@@ -118,3 +112,14 @@ def test_viewer_may_not_upload_rasters(client, tmp_path):
     resp = client.post("/api/rasters", data={"name": "x_y", "kind": "dem", "file": (io.BytesIO(b"II*\x00"), "a.tif")},
                        headers={"X-CSRFToken": token}, content_type="multipart/form-data")
     assert resp.status_code == 403
+
+
+def test_a_raster_file_gone_from_disk_is_reported_not_a_server_error(client, headers, app):
+    raster = client.get("/api/rasters/small_dem", headers=headers).get_json()
+    assert raster["name"] == "small_dem"
+    for path in app.config["RASTER_DIR"].glob("small_dem-*"):
+        path.unlink()
+    resp = client.get("/api/rasters/small_dem/overlay.png", headers=headers)
+    assert resp.status_code == 404 and resp.get_json()["code"] == "raster_file_missing"
+    data = client.get("/api/indicators", headers=headers)
+    assert data.status_code == 200 and data.get_json()["missing_files"] == ["small_dem"]

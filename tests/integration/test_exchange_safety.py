@@ -7,18 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from gis_tracker.models import DataImport, Raster, UserLayer
-from tests.exchange_support import (KML_XXE, VRT_XML, bomb_zip, huge_tiff_header, sample_frame, shapefile_zip,
-                                    upload, write_zip)
+from tests.exchange_support import (KML_XXE, VRT_XML, bomb_zip, huge_tiff_header, sample_frame, sandbox,
+                                    shapefile_zip, upload, write_zip)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def exchange_dirs(app, tmp_path_factory):
     """Isolated scratch and raster directories (so leftovers can be checked)."""
-    old = {k: app.config[k] for k in ("IMPORT_DIR", "RASTER_DIR")}
-    app.config["IMPORT_DIR"] = tmp_path_factory.mktemp("imports")
-    app.config["RASTER_DIR"] = tmp_path_factory.mktemp("rasters")
-    yield
-    app.config.update(old)
+    with sandbox(app, tmp_path_factory):
+        yield
 
 
 @pytest.fixture()
@@ -126,3 +123,17 @@ def test_parser_time_limit_kills_a_slow_parse(client, headers, session, app, tmp
     assert resp.status_code == 422 and resp.get_json()["code"] == "parse_timeout"
     assert _counts(session) == before
     assert list(app.config["IMPORT_DIR"].iterdir()) == []
+
+
+def test_parser_memory_limit_stops_a_parse_cleanly(client, headers, session, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "PARSE_MEMORY_MB", 48)  # too little even to load GDAL
+    path = tmp_path / "small.csv"
+    path.write_text("name,lon,lat\na,113.12,27.92\n", encoding="utf-8")
+    before = _counts(session)
+    resp = upload(client, headers, path, crs="EPSG:4326")
+    assert resp.status_code == 422
+    assert resp.get_json()["code"] in ("parse_memory", "parse_crashed", "unreadable_file")
+    assert _counts(session) == before
+    assert list(app.config["IMPORT_DIR"].iterdir()) == []
+    monkeypatch.setitem(app.config, "PARSE_MEMORY_MB", 1536)
+    assert upload(client, headers, path, crs="EPSG:4326").status_code == 201  # and the next upload works

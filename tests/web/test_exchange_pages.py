@@ -7,23 +7,16 @@ import pytest
 from sqlalchemy import text
 
 from gis_tracker.db import db
-from gis_tracker.services import rasters
 from tests.conftest import PASSWORD, login, unique
-from tests.exchange_support import sample_frame, shapefile_zip
+from tests.exchange_support import sample_frame, sandbox, shapefile_zip
 
 CSV = "名称,经度,纬度,人数\n清水塘码头,113.1055,27.8655,12\n田心站,113.1602,27.9821,30\n"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def exchange_dirs(app, tmp_path_factory):
-    old = {k: app.config[k] for k in ("IMPORT_DIR", "RASTER_DIR")}
-    app.config["IMPORT_DIR"] = tmp_path_factory.mktemp("imports")
-    app.config["RASTER_DIR"] = tmp_path_factory.mktemp("rasters")
-    with app.app_context():
-        rasters.load_samples(db.session)
-        db.session.close()
-    yield
-    app.config.update(old)
+    with sandbox(app, tmp_path_factory, load_rasters=True):
+        yield
 
 
 def _csrf(client):
