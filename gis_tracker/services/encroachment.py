@@ -69,8 +69,9 @@ WITH r AS (
   WHERE r.reach >= CAST(:max_reach AS float8) OR ST_DWithin(n.part, n.pgeom, r.reach)
 ), pieces AS MATERIALIZED (  -- materialized: each intersection is computed once, not per use below
   SELECT i.*, coalesce(ST_Area(i.piece), 0) AS piece_area
-  FROM (SELECT h.pid, h.rule_id, h.reach, h.area, h.pgeom, h.part, h.src, h.fid, h.name, h.dist,
-               CASE WHEN h.dist = 0 THEN ST_CollectionExtract(ST_Intersection(h.part, h.pgeom), 3) END AS piece
+  FROM (SELECT h.pid, h.rule_id, h.reach, h.area, h.src, h.fid, h.name, h.dist,
+               CASE WHEN h.dist = 0 THEN ST_CollectionExtract(ST_Intersection(h.part, h.pgeom), 3) END AS piece,
+               CASE WHEN h.reach > 0 THEN ST_ShortestLine(h.pgeom, h.part) END AS line
         FROM hits h) AS i
 )
 -- Pieces of one feature are disjoint (its parts are), so their areas add up exactly; they are only
@@ -78,7 +79,7 @@ WITH r AS (
 SELECT pid, rule_id, max(area) AS project_area, ST_Collect(piece) AS overlap,
        sum(piece_area) AS piece_m2, count(DISTINCT src || fid) FILTER (WHERE piece_area > 0) AS overlapping,
        min(dist) AS min_distance,
-       (array_agg(ST_ShortestLine(pgeom, part) ORDER BY dist) FILTER (WHERE reach > 0))[1] AS nearest,
+       (array_agg(line ORDER BY dist) FILTER (WHERE reach > 0))[1] AS nearest,
        jsonb_agg(DISTINCT jsonb_build_object('layer', src, 'id', fid, 'name', name)) AS features
 FROM pieces GROUP BY pid, rule_id
 """
