@@ -19,7 +19,16 @@ from . import audit, throttle
 LOGGER = logging.getLogger(__name__)
 _HASHER = PasswordHasher()  # Argon2id with the library's recommended parameters
 # Verified against when the user does not exist, so both cases cost the same time.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+_DUMMY_HASH: str | None = None  # made on first use: hashing at import would slow every start
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _HASHER.hash("not-a-real-password")
+    return _DUMMY_HASH
+
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -73,7 +82,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     user = find_user(session, username or "")
     try:
         if user is None or not user.is_active:
-            _HASHER.verify(_DUMMY_HASH, password or "")
+            _HASHER.verify(_dummy_hash(), password or "")
             return None
         _HASHER.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
