@@ -47,6 +47,25 @@ def load_sample_command() -> None:
 @click.command("setup")
 def setup_command() -> None:
     """Migrate, load sample data if empty, and create the first admin (used by script/server)."""
+    _setup()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Run ``setup``, then serve the app (one process, so a restart is quick; used by script/server)."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    _setup()
+    click.echo(f"==> Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    app = current_app._get_current_object()
+    db.session.close()
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def _setup() -> None:
     migrations.upgrade(db.migration_engine, app_role=db.app_role)
     if not sample_data.has_data(db.session):
         counts = sample_data.load(db.session)
@@ -113,7 +132,7 @@ def users_token(username: str, name: str | None) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on ``app``."""
-    for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command):
+    for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command, serve_command):
         app.cli.add_command(cmd)
     app.cli.add_command(users_cli)
     from . import cli_exchange
