@@ -6,6 +6,15 @@ import json
 from tests.conftest import PASSWORD
 
 
+def log_in(page, base: str, role: str = "viewer") -> None:
+    """Log in through the login form as the test user of ``role`` and land on the map page."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
 def open_map(browser, base: str, role: str):
     """Return (context, page, problems) with ``role`` logged in and the map loaded.
 
@@ -21,11 +30,7 @@ def open_map(browser, base: str, role: str):
             if msg.type == "error" and "status of 4" not in msg.text else None)
     page.on("pageerror", lambda exc: problems["errors"].append(str(exc)))
     page.on("dialog", lambda d: (problems["dialogs"].append(d.message), d.dismiss()))
-    page.goto(base + "/login")
-    page.fill("input[name=username]", role)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
+    log_in(page, base, role)
     wait_ready(page)
     return context, page, problems
 

@@ -1,18 +1,10 @@
 """Under the real Content-Security-Policy, Chromium blocks nothing on our pages (and would block injected script)."""
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
 PAGES = ["/", "/account", "/admin/users", "/admin/roles", "/admin/tokens", "/admin/audit"]
-
-
-def _login(page, base):
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_pages_load_without_csp_violations(browser, live_server):
@@ -22,7 +14,7 @@ def test_pages_load_without_csp_violations(browser, live_server):
     page.on("console", lambda msg: violations.append(f"{page.url}: {msg.text}")
             if "Content Security Policy" in msg.text else None)
     try:
-        _login(page, live_server)
+        log_in(page, live_server, "admin")
         for path in PAGES:
             resp = page.goto(live_server + path)
             assert resp.status == 200, path
@@ -42,7 +34,7 @@ def test_an_injected_inline_script_would_be_blocked(browser, live_server):
     messages = []
     page.on("console", lambda msg: messages.append(msg.text))
     try:
-        _login(page, live_server)
+        log_in(page, live_server, "admin")
         page.evaluate("""() => { const s = document.createElement('script');
                                  s.textContent = 'window.__pwned = true'; document.body.appendChild(s); }""")
         assert page.evaluate("() => window.__pwned === true") is False

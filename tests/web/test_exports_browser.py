@@ -9,7 +9,7 @@ from sqlalchemy import func
 from gis_tracker.db import db
 from gis_tracker.models import Project
 from gis_tracker.services import html_snapshot, snapshot
-from tests.conftest import PASSWORD
+from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
 XSS_NAME = "<img src=x onerror=alert('snap')>项目"
@@ -76,21 +76,13 @@ def test_html_snapshot_opens_offline_with_escaped_popups(app, browser, tmp_path,
     context.close()
 
 
-def _login(page, base, role="planner"):
-    page.goto(base + "/login")
-    page.fill("input[name=username]", role)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 def test_export_button_carries_the_map_view_and_the_page_makes_a_pdf(app, browser, live_server, tmp_path):
     app.config.setdefault("EXPORT_DIR", str(tmp_path))
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, live_server)
+    log_in(page, live_server, "planner")
     page.locator("body[data-map-ready='1']").wait_for(state="attached", timeout=30000)
     page.evaluate("() => { window.districtMap.removeLayer(window.mapLayers.projects); }")
     page.click("#export-link")

@@ -4,17 +4,9 @@ from sqlalchemy import select
 
 from gis_tracker.db import db
 from gis_tracker.models import Project
-from tests.conftest import PASSWORD
+from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, base, role):
-    page.goto(base + "/login")
-    page.fill("input[name=username]", role)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def _pid(app, name):
@@ -28,7 +20,7 @@ def test_flags_list_filters_and_project_page_map(browser, live_server, app):
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, live_server, "viewer")
+    log_in(page, live_server, "viewer")
     page.click("nav.mainnav >> text=合规审查")
     page.wait_for_url(live_server + "/flags/")
     rows = page.locator("#flags-table tbody tr[data-flag]")
@@ -53,7 +45,7 @@ def test_planner_acknowledges_a_flag_from_the_project_page(browser, live_server,
     pid = _pid(app, "示例·清水湖片区安置小区")
     context = browser.new_context()
     page = context.new_page()
-    _login(page, live_server, "planner")
+    log_in(page, live_server, "planner")
     page.goto(f"{live_server}/flags/projects/{pid}")
     card = page.locator(".flag-card[data-rule='water_body_overlap']")
     before = card.get_attribute("data-status")

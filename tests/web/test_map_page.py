@@ -6,7 +6,7 @@ from sqlalchemy import func
 
 from gis_tracker.db import db
 from gis_tracker.models import Project
-from tests.conftest import PASSWORD
+from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -28,14 +28,6 @@ def hostile_project(app):
         db.session.commit()
 
 
-def _login(page, base, role="viewer"):
-    page.goto(base + "/login")
-    page.fill("input[name=username]", role)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 def test_map_draws_layers_offline_without_errors(browser, live_server, hostile_project):
     context = browser.new_context()
     page = context.new_page()
@@ -47,7 +39,7 @@ def test_map_draws_layers_offline_without_errors(browser, live_server, hostile_p
     page.on("request", lambda req: outside.append(req.url)
             if urlparse(req.url).hostname not in (host, None) and not req.url.startswith("data:") else None)
 
-    _login(page, live_server)
+    log_in(page, live_server, "viewer")
     # A locator wait, not wait_for_function: the page's CSP forbids the eval that polling uses.
     page.locator("body[data-map-ready='1']").wait_for(state="attached", timeout=30000)
     counts = page.evaluate("window.mapLayerCounts")

@@ -1,7 +1,7 @@
 """A layer above the tile threshold is drawn from vector tiles, and from editable GeoJSON when zoomed in."""
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +15,7 @@ def test_large_layer_switches_to_tiles(app, browser, live_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("request", lambda req: tile_requests.append(req.url) if "/tiles/enterprises/" in req.url else None)
     try:
-        page.goto(live_server + "/login")
-        page.fill("input[name=username]", "viewer")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(live_server + "/")
+        log_in(page, live_server, "viewer")
         page.locator("body[data-map-ready='1']").wait_for(timeout=30000)
         page.wait_for_timeout(1500)
         assert tile_requests, "the large layer should be drawn from vector tiles"

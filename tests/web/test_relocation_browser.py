@@ -4,8 +4,8 @@ from urllib.parse import urlparse
 from gis_tracker.db import db
 from gis_tracker.models import Enterprise
 from gis_tracker.rules.stages import STAGE_COLOURS
-from tests.conftest import PASSWORD
 from tests.relocation_support import borrowed_enterprise
+from tests.web.map_helpers import log_in
 
 import pytest
 
@@ -15,14 +15,6 @@ FEATURE_STYLE = """(eid) => {
     const layer = window.mapLayers.enterprises.getLayers().find(l => l.feature.id === eid);
     return layer ? {label: layer.feature.properties.stage_label, colour: layer.options.fillColor} : null;
 }"""
-
-
-def _login(page, base, role):
-    page.goto(base + "/login")
-    page.fill("input[name=username]", role)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_officer_changes_stage_in_the_ui_and_sees_it_on_the_map(app, browser, live_server):
@@ -37,7 +29,7 @@ def test_officer_changes_stage_in_the_ui_and_sees_it_on_the_map(app, browser, li
         host = urlparse(live_server).hostname
         page.on("request", lambda req: outside.append(req.url)
                 if urlparse(req.url).hostname not in (host, None) and not req.url.startswith("data:") else None)
-        _login(page, live_server, "relocation_officer")
+        log_in(page, live_server, "relocation_officer")
 
         # Find the enterprise in the table and open its page.
         page.click("text=搬迁管理")
@@ -88,7 +80,7 @@ def test_stale_form_is_told_to_reload(app, browser, live_server):
     with borrowed_enterprise(app, "assessment", "close") as eid:
         context = browser.new_context()
         page = context.new_page()
-        _login(page, live_server, "relocation_officer")
+        log_in(page, live_server, "relocation_officer")
         page.goto(f"{live_server}/relocation/enterprises/{eid}")
         # Someone else records a transition meanwhile (through the API, as another officer would).
         page.evaluate("""async (eid) => {
