@@ -15,22 +15,21 @@ import math
 from datetime import datetime, timezone
 
 import shapely
-from geoalchemy2.elements import WKBElement
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import catalog
-from ..db import STORAGE_SRID, db
+from ..db import db
 from ..errors import AppError, Unprocessable
 from ..models import DataImport, UserLayer
 from ..spatial import validate
-from . import audit, hooks, imports, safe_parse
+from . import audit, bulk_insert, hooks, imports, safe_parse
 from .attributes import check_properties
 
 LOGGER = logging.getLogger(__name__)
-BATCH = 500
+BATCH = 5000
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 
@@ -154,22 +153,11 @@ def _feature_rows(coll: catalog.Collection, data: dict, plan: dict, progress) ->
 
 
 def _insert(session: Session, coll: catalog.Collection, rows: list, username: str, progress) -> list[int]:
+    """Write the checked rows with COPY in batches (one transaction), reporting progress."""
     ids: list[int] = []
     total = max(1, len(rows))
     for start in range(0, len(rows), BATCH):
-        batch = []
-        for clean, geom in rows[start:start + BATCH]:
-            element = WKBElement(shapely.to_wkb(geom), srid=STORAGE_SRID)
-            if coll.storage == "jsonb":
-                obj = coll.model(layer_id=coll.layer_id, properties=clean, geom=element)
-            else:
-                obj = coll.model(**clean, geom=element)
-            obj.version = 1
-            obj.created_by = obj.updated_by = username
-            batch.append(obj)
-        session.add_all(batch)
-        session.flush()
-        ids += [obj.id for obj in batch]
+        ids += bulk_insert.copy_features(session, coll, rows[start:start + BATCH], username)
         progress(40 + int(50 * min(len(rows), start + BATCH) / total), "写入要素 / writing features")
     return ids
 
