@@ -7,6 +7,7 @@ is loaded once per session; tests that write create their own features.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import threading
 import uuid
 
@@ -133,3 +134,25 @@ def browser():
 def unique(prefix: str) -> str:
     """Return a unique name for features created by a test."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def temporary_project(app, name: str, lon: float, lat: float, radius_m: float):
+    """Yield the id of a round project at lon/lat (created directly in the table), removed afterwards."""
+    from sqlalchemy import func
+
+    from gis_tracker.models import Project
+
+    with app.app_context():
+        project = Project(name=name, project_type="public", status="planned",
+                          geom=func.ST_Multi(func.ST_Buffer(func.ST_Transform(func.ST_SetSRID(
+                              func.ST_MakePoint(lon, lat), 4326), 4547), radius_m)))
+        db.session.add(project)
+        db.session.commit()
+        pid = project.id
+    try:
+        yield pid
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(Project, pid))
+            db.session.commit()

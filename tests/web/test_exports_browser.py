@@ -4,11 +4,10 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import func
 
 from gis_tracker.db import db
-from gis_tracker.models import Project
 from gis_tracker.services import html_snapshot, snapshot
+from tests.conftest import temporary_project
 from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
@@ -18,17 +17,8 @@ XSS_NAME = "<img src=x onerror=alert('snap')>项目"
 @pytest.fixture(scope="module")
 def hostile_project(app):
     """A project named with an XSS payload inside Qingshuitang."""
-    with app.app_context():
-        project = Project(name=XSS_NAME, project_type="public", status="planned",
-                          geom=func.ST_Multi(func.ST_Buffer(func.ST_Transform(func.ST_SetSRID(
-                              func.ST_MakePoint(113.095, 27.865), 4326), 4547), 80)))
-        db.session.add(project)
-        db.session.commit()
-        pid = project.id
-    yield pid
-    with app.app_context():
-        db.session.delete(db.session.get(Project, pid))
-        db.session.commit()
+    with temporary_project(app, XSS_NAME, 113.095, 27.865, 80) as pid:
+        yield pid
 
 
 def test_html_snapshot_opens_offline_with_escaped_popups(app, browser, tmp_path, hostile_project):

@@ -2,10 +2,8 @@
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import func
 
-from gis_tracker.db import db
-from gis_tracker.models import Project
+from tests.conftest import temporary_project
 from tests.web.map_helpers import log_in
 
 pytestmark = pytest.mark.browser
@@ -15,17 +13,8 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def hostile_project(app):
     """A project whose name is an XSS payload: it must show as plain text."""
-    with app.app_context():
-        project = Project(name=XSS_NAME, project_type="public", status="planned",
-                          geom=func.ST_Multi(func.ST_Buffer(func.ST_Transform(func.ST_SetSRID(
-                              func.ST_MakePoint(113.10, 27.90), 4326), 4547), 60)))
-        db.session.add(project)
-        db.session.commit()
-        pid = project.id
-    yield pid
-    with app.app_context():
-        db.session.delete(db.session.get(Project, pid))
-        db.session.commit()
+    with temporary_project(app, XSS_NAME, 113.10, 27.90, 60) as pid:
+        yield pid
 
 
 def test_map_draws_layers_offline_without_errors(browser, live_server, hostile_project):
