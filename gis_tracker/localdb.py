@@ -29,7 +29,6 @@ import logging
 import os
 import pwd
 import secrets
-import shutil
 import subprocess
 import sys
 import time

@@ -189,7 +189,7 @@ def validate(out):
             a, per = tm(g).area, tm(g).length
             w = (per / 2 - (per * per / 4 - 4 * a) ** 0.5) / 2
             ok(30 <= w <= 40, f"road {n} width {w:.1f} m")
-    info += [f"idle: " + "; ".join(f"{n} {y:.1f} y" for n, y in idle), f"湘江金属物流城 {dist_r:.0f} m from river",
+    info += ["idle: " + "; ".join(f"{n} {y:.1f} y" for n, y in idle), f"湘江金属物流城 {dist_r:.0f} m from river",
              "project types " + str({t: sum(p['project_type'] == t for p, _ in projs.values()) for t in sorted({p['project_type'] for p, _ in projs.values()})})]
     print("\n".join(info))
     print("FAILED:\n  " + "\n  ".join(bad) if bad else "ALL CHECKS PASSED")

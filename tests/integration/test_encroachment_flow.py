@@ -7,7 +7,7 @@ from sqlalchemy import select
 from gis_tracker.models import EncroachmentFlagEvent
 from gis_tracker.services import encroachment, hooks
 from tests.conftest import login, unique
-from tests.integration.enc_factories import (add_project, add_protected, add_rule, add_water, cell, flags_for,
+from tests.integration.enc_factories import (add_project, add_protected, add_water, cell, flags_for,
                                              lonlat, rect, retire)
 
 GEOJSON = "application/geo+json"

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 import pytest
-import shapely
 from shapely.geometry import Point
 from sqlalchemy import func, select, text
 

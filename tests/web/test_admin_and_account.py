@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import PASSWORD, login, unique
+from tests.conftest import login, unique
 
 
 def _csrf(client) -> str:

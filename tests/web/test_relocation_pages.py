@@ -81,7 +81,7 @@ def test_ledger_import_through_the_pages_previews_then_commits(app, client, tmp_
     with client.session_transaction() as sess:
         csrf = sess["csrf"]
     with borrowed_enterprise(app, "assessment", "close") as eid:
-        name = client.get(f"/api/relocation/enterprises?per_page=500").get_json()
+        name = client.get("/api/relocation/enterprises?per_page=500").get_json()
         name = next(e["name"] for e in name["enterprises"] if e["id"] == eid)
         wb = Workbook()
         wb.active.append(["台账"])
