@@ -59,27 +59,29 @@ def _pg_root() -> Path:
     directory.  A checkout under a private home (``/root/...``) is not
     traversable by ``postgres``; then the cluster lives under
     ``/var/lib/postgresql/shifeng-gis/<hash>`` and ``var/pg`` is a symlink to
-    it, so the layout seen from the checkout stays the same.
+    it, so the layout seen from the checkout stays the same.  The resolved
+    path is returned, so every path handed to the server binaries is one the
+    ``postgres`` user can reach.
     """
     var = PROJECT_ROOT / "var"
     var.mkdir(exist_ok=True)
     link = var / "pg"
     if link.exists():
-        return link
+        return link.resolve()
     if _is_root() and not _postgres_can_reach(var):
         digest = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:12]
         target = Path("/var/lib/postgresql/shifeng-gis") / digest
         target.mkdir(parents=True, exist_ok=True)
         link.symlink_to(target)
-        return link
+        return target
     link.mkdir()
-    return link
+    return link.resolve()
 
 
 def _postgres_can_reach(path: Path) -> bool:
     result = subprocess.run(
         ["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
-        capture_output=True,
+        capture_output=True, cwd="/",
     )
     return result.returncode == 0
 
@@ -89,6 +91,7 @@ def _run_pg(args: list[str], check: bool = True, **kwargs) -> subprocess.Complet
     cmd = [str(PG_BIN / args[0]), *args[1:]]
     if _is_root():
         cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    kwargs.setdefault("cwd", "/")  # the checkout itself may not be reachable by postgres
     result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
     if check and result.returncode != 0:
         raise LocalClusterError(
