@@ -16,6 +16,7 @@ def create_app(config: object | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.from_object(config or Config())
+    app.json.ensure_ascii = False  # JSON errors stay readable Chinese, not \uXXXX escapes
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
