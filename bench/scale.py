@@ -310,8 +310,7 @@ def bench_bulk_insert(app, n: int) -> None:
 
         def copy_way():
             session = db.session
-            for start in range(0, n, 5000):
-                bulk_insert.copy_features(session, copy_layer, rows[start:start + 5000], "bench")
+            bulk_insert.copy_features(session, copy_layer, rows, "bench")
             session.commit()
 
         t_orm, _ = timed(orm_way, 1)
@@ -334,7 +333,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a tenth of the data (smoke run)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--seconds", type=int, default=10, help="load duration per server")
+    parser.add_argument("--only", default="encroachment,items,mvt,servers,bulk",
+                        help="comma-separated subset of: encroachment,items,mvt,servers,bulk")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     scale = 0.1 if args.quick else 1.0
     print(f"cores: {os.cpu_count()}  scale: {scale}  database: {DB_NAME}", flush=True)
     url = localdb.create_database(DB_NAME)
@@ -347,16 +349,21 @@ def main() -> int:
         with engine.begin() as conn:
             generate(conn, scale)
         print(f"    generated the scaled district in {time.perf_counter() - start:.0f} s", flush=True)
-        with engine.begin() as conn:
-            bench_encroachment(conn)
-        bench_items(app)
-        bench_mvt_bytes(app)
-        with app.app_context():
-            from gis_tracker.services import accounts
-            accounts.create_user(db.session, "bench", "viewer", "bench-password-1")
-            token = accounts.issue_token(db.session, "bench")
-        bench_servers(url, token, args.seconds)
-        bench_bulk_insert(app, int(100_000 * scale))
+        if "encroachment" in only:
+            with engine.begin() as conn:
+                bench_encroachment(conn)
+        if "items" in only:
+            bench_items(app)
+        if "mvt" in only:
+            bench_mvt_bytes(app)
+        if "servers" in only:
+            with app.app_context():
+                from gis_tracker.services import accounts
+                accounts.create_user(db.session, "bench", "viewer", "bench-password-1")
+                token = accounts.issue_token(db.session, "bench")
+            bench_servers(url, token, args.seconds)
+        if "bulk" in only:
+            bench_bulk_insert(app, int(100_000 * scale))
         engine.dispose()
         app.extensions["db_engine"].dispose()
     finally:

@@ -153,13 +153,15 @@ def _feature_rows(coll: catalog.Collection, data: dict, plan: dict, progress) ->
 
 
 def _insert(session: Session, coll: catalog.Collection, rows: list, username: str, progress) -> list[int]:
-    """Write the checked rows with COPY in batches (one transaction), reporting progress."""
-    ids: list[int] = []
+    """Write the checked rows with one streamed COPY (in the session's transaction), reporting progress."""
     total = max(1, len(rows))
-    for start in range(0, len(rows), BATCH):
-        ids += bulk_insert.copy_features(session, coll, rows[start:start + BATCH], username)
-        progress(40 + int(50 * min(len(rows), start + BATCH) / total), "写入要素 / writing features")
-    return ids
+    last = [0]
+
+    def copied(done: int) -> None:
+        if done - last[0] >= BATCH or done == len(rows):
+            last[0] = done
+            progress(40 + int(50 * done / total), "写入要素 / writing features")
+    return bulk_insert.copy_features(session, coll, rows, username, copied)
 
 
 def _commit_import(session: Session, record: DataImport, progress) -> dict:
