@@ -9,14 +9,22 @@ fixed slices on worker threads (zlib releases the GIL), joined into one zlib
 stream with sync-flush boundaries, as pigz does: the slice count does not
 depend on the machine, so the bytes do not either.  No time or software
 chunks are written, so the same pixels always give the same bytes.
+
+Deflate comes from zlib-ng (``zlib-ng`` on PyPI, pinned), a maintained
+drop-in for zlib that is about twice as fast at level 1 for a slightly
+larger file; the standard zlib is the fallback, also deterministic.
 """
 from __future__ import annotations
 
 import struct
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+try:
+    from zlib_ng import zlib_ng as zlib
+except ImportError:  # pragma: no cover - the pinned requirements install it
+    import zlib
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SLICES = 4  # fixed: the output must not depend on the number of cores
@@ -26,20 +34,34 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def _deflate_slice(data: memoryview, level: int, last: bool) -> bytes:
-    packer = zlib.compressobj(level, zlib.DEFLATED, -15)  # raw deflate, no header
-    return packer.compress(data) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+def _deflate_rows(rgb: np.ndarray, first: int, stop: int, level: int, last: bool) -> tuple[bytes, memoryview]:
+    """Lay out rows ``first``..``stop`` of ``rgb`` as PNG scanlines (filter 0) and deflate them.
 
-
-def _zlib_stream(rows: np.ndarray, level: int) -> bytes:
-    """Deflate ``rows`` (contiguous) in fixed slices on threads and join them into one zlib stream."""
+    Returns the raw-deflate bytes and the scanlines (the zlib stream's Adler-32
+    runs over all of them in order).  Copying out of matplotlib's strided RGBA
+    buffer is done here, on the worker thread (numpy and zlib release the GIL).
+    """
+    height, width, _ = rgb.shape
+    rows = np.empty((stop - first, width * 3 + 1), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type 0 (none) on every row
+    rows[:, 1:].reshape(stop - first, width, 3)[...] = rgb[first:stop]
     data = memoryview(rows).cast("B")
-    bounds = np.linspace(0, rows.shape[0], SLICES + 1).astype(int) * rows.shape[1]
-    slices = [(data[a:b], i == SLICES - 1) for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)  # raw deflate, no header
+    body = packer.compress(data) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return body, data
+
+
+def _zlib_stream(rgb: np.ndarray, level: int) -> bytes:
+    """Deflate the scanlines of ``rgb`` in fixed slices on threads and join them into one zlib stream."""
+    bounds = np.linspace(0, rgb.shape[0], SLICES + 1).astype(int)
     with ThreadPoolExecutor(max_workers=SLICES) as pool:
-        parts = list(pool.map(lambda s: _deflate_slice(s[0], level, s[1]), slices))
+        parts = list(pool.map(lambda i: _deflate_rows(rgb, bounds[i], bounds[i + 1], level, i == SLICES - 1),
+                              range(SLICES)))
+    checksum = 1
+    for _, data in parts:  # Adler-32 runs on, slice after slice, over the whole uncompressed stream
+        checksum = zlib.adler32(data, checksum)
     header = bytes([0x78, 0x01])  # deflate, 32 KiB window, fastest; (0x7801 % 31 == 0)
-    return header + b"".join(parts) + struct.pack(">I", zlib.adler32(data) & 0xFFFFFFFF)
+    return header + b"".join(body for body, _ in parts) + struct.pack(">I", checksum & 0xFFFFFFFF)
 
 
 def encode_png(rgb: np.ndarray, dpi: float, level: int = 1) -> bytes:
@@ -47,14 +69,11 @@ def encode_png(rgb: np.ndarray, dpi: float, level: int = 1) -> bytes:
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError("expected an (h, w, 3) uint8 array")
     height, width, _ = rgb.shape
-    rows = np.empty((height, width * 3 + 1), dtype=np.uint8)
-    rows[:, 0] = 0  # filter type 0 (none) on every row
-    rows[:, 1:].reshape(height, width, 3)[...] = rgb  # one copy, straight from the (strided) source
     pixels_per_metre = int(round(dpi / 0.0254))
     return (SIGNATURE
             + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + _chunk(b"pHYs", struct.pack(">IIB", pixels_per_metre, pixels_per_metre, 1))
-            + _chunk(b"IDAT", _zlib_stream(rows, level))
+            + _chunk(b"IDAT", _zlib_stream(rgb, level))
             + _chunk(b"IEND", b""))
 
 

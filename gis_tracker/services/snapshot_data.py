@@ -193,7 +193,7 @@ def load_layer(session: Session, coll: catalog.Collection, extent: cartography.B
     columns.append((label_expr if label_expr is not None else null()).label("label"))
     stmt = (select(*columns).where(model.deleted_at.is_(None), *coll.scope(), func.ST_Intersects(model.geom, box))
             .order_by(model.id))
-    rows = session.execute(stmt).all()
+    rows = session.connection().execute(stmt).all()  # Core rows: the ORM loading layer costs 40 ms per 10,000
     layer = LayerData(coll.id, coll.title, kind, dict(coll.style), coll.style_by, dict(coll.style_colours))
     wkbs = [bytes(r.wkb) for r in rows if r.wkb is not None]
     geoms = shapely.from_wkb(wkbs) if wkbs else []
