@@ -35,6 +35,7 @@ class LayerFeature(TrackedMixin, Base):
     __tablename__ = "layer_features"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    layer_id: Mapped[int] = mapped_column(ForeignKey("user_layers.id"), nullable=False, index=True)
+    # Indexed by two partial indexes, live and deleted rows apart (migration 0011).
+    layer_id: Mapped[int] = mapped_column(ForeignKey("user_layers.id"), nullable=False)
     properties: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=False)
