@@ -115,11 +115,30 @@ def ordered_layer_ids(session: Session, wanted: tuple[str, ...] | None) -> list[
 
 
 def zone_extent(session: Session, name: str) -> cartography.Bbox:
-    """Return the EPSG:4547 bounding box of the zone called ``name`` (Chinese name or code)."""
+    """Return the EPSG:4547 bounding box of the zone called ``name``.
+
+    ``name`` is the Chinese name, the code or the English name; then the name with
+    片区 added (people say 清水塘 for the planning zone 清水塘片区, not the sub-area
+    清水塘现代物流园); failing those, the start of exactly one zone's name.  Several
+    zones starting alike is an error that lists them.
+    """
+    name = (name or "").strip()
+    bounds = (func.ST_XMin(Zone.geom), func.ST_YMin(Zone.geom), func.ST_XMax(Zone.geom), func.ST_YMax(Zone.geom))
+    live = Zone.deleted_at.is_(None)
     row = session.execute(
-        select(func.ST_XMin(Zone.geom), func.ST_YMin(Zone.geom), func.ST_XMax(Zone.geom), func.ST_YMax(Zone.geom))
-        .where(Zone.deleted_at.is_(None), or_(Zone.name == name, Zone.code == name, Zone.name_en == name))
+        select(*bounds).where(live, or_(Zone.name == name, Zone.code == name, Zone.name_en == name))
         .order_by(Zone.id).limit(1)).first()
+    if row is None and name:
+        row = session.execute(select(*bounds).where(live, Zone.name == name + "片区").limit(1)).first()
+    if row is None and name:
+        pattern = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = session.execute(select(Zone.name, *bounds).where(live, Zone.name.like(pattern))
+                               .order_by(Zone.id).limit(6)).all()
+        if len(rows) > 1:
+            names = "、".join(r[0] for r in rows[:5])
+            raise NotFound(f"“{name}”对应多个片区：{names}，请写全名 / {name!r} matches several zones: {names}",
+                           code="ambiguous_zone")
+        row = rows[0][1:] if rows else None
     if row is None:
         raise NotFound(f"没有名为“{name}”的片区 / no zone named {name!r}", code="unknown_zone")
     return tuple(float(v) for v in row)  # type: ignore[return-value]

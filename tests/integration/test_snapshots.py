@@ -114,6 +114,22 @@ def test_unknown_zone_and_layer(session):
     assert err.value.code == "unknown_layer"
 
 
+def test_zone_named_without_its_suffix_frames_that_zone(session):
+    """People say 清水塘 for 清水塘片区; a prefix shared by several zones asks for the full name."""
+    from gis_tracker.services import snapshot_data
+
+    full = snapshot_data.zone_extent(session, "清水塘片区")
+    assert snapshot_data.zone_extent(session, "清水塘") == full  # not the sub-area 清水塘现代物流园
+    assert snapshot_data.zone_extent(session, "QST") == full
+    assert snapshot_data.zone_extent(session, "九郎山") == snapshot_data.zone_extent(session, "九郎山片区")
+    with pytest.raises(NotFound) as err:
+        snapshot_data.zone_extent(session, "清水")  # 清水塘片区, 清水湖…, 清水广场…
+    assert err.value.code == "ambiguous_zone" and "清水塘片区" in err.value.message
+    with pytest.raises(NotFound) as err:
+        snapshot_data.zone_extent(session, "%")
+    assert err.value.code == "unknown_zone"
+
+
 def test_bbox_extent_frames_the_requested_area(session):
     snap = _render(session, bbox="113.08,27.85,113.12,27.88", layers="enterprises")
     minx, miny, maxx, maxy = snap.extent
