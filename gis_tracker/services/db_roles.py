@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 LOGGER = logging.getLogger(__name__)
 
 APPEND_ONLY_TABLES = ("audit_log",)
+PARTITION_FUNCTIONS = ("layer_partition_begin(integer)", "layer_partition_attach(integer)")
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -53,6 +54,9 @@ def grant_app_role(conn: Connection, role: str) -> None:
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {r}",
     ]
+    for function in PARTITION_FUNCTIONS:  # owner functions the bulk import calls (migration 0012)
+        if conn.scalar(text("SELECT to_regprocedure(:f) IS NOT NULL"), {"f": function}):
+            statements.append(f"GRANT EXECUTE ON FUNCTION {function} TO {r}")
     for table in APPEND_ONLY_TABLES:
         exists = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"public.{table}"})
         if exists:

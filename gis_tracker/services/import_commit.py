@@ -14,6 +14,7 @@ import logging
 import math
 from datetime import datetime, timezone
 
+import psycopg2
 import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 from sqlalchemy import func, select
@@ -161,7 +162,12 @@ def _insert(session: Session, coll: catalog.Collection, rows: list, username: st
         if done - last[0] >= BATCH or done == len(rows):
             last[0] = done
             progress(40 + int(50 * done / total), "写入要素 / writing features")
-    return bulk_insert.copy_features(session, coll, rows, username, copied)
+    try:
+        return bulk_insert.copy_features(session, coll, rows, username, copied)
+    except psycopg2.IntegrityError as exc:  # COPY speaks to the driver directly: its errors come unwrapped
+        session.rollback()
+        raise Unprocessable(f"数据不符合数据库约束，未导入 / the data breaks a database constraint "
+                            f"({str(exc).splitlines()[0][:120]})", code="constraint") from None
 
 
 def _commit_import(session: Session, record: DataImport, progress) -> dict:
