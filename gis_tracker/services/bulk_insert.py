@@ -16,7 +16,7 @@ Why it is fast: the CSV is produced chunk by chunk *while* PostgreSQL parses
 and indexes the previous chunk (psycopg2 pulls from a lazy reader), so on a
 multi-core machine the Python encoding and the server's work overlap; each
 chunk's geometries are encoded in one vectorised shapely call and its
-attributes with one reusable JSON encoder.
+attributes with orjson.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
 import numpy as np
+import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
@@ -37,7 +38,17 @@ LOGGER = logging.getLogger(__name__)
 NULL = r"\N"
 PARTITION_MIN = 5000  # rows: below this a partition of its own costs more (DDL, locks) than it saves
 CHUNK = 2000  # rows encoded per read(): small enough to overlap with the server, big enough to vectorise
-_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) builds one per call
+
+
+def _json(value) -> str:
+    """JSON text of a row's attributes: orjson (pinned) is about five times faster than the standard json.
+
+    What orjson refuses (integers beyond 64 bits, say) goes through the standard json instead.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def _csv_value(value) -> str:
@@ -49,7 +60,7 @@ def _csv_value(value) -> str:
     elif isinstance(value, (date, datetime)):
         text_value = value.isoformat()
     elif isinstance(value, (dict, list)):
-        text_value = _JSON.encode(value)
+        text_value = _json(value)
     else:
         text_value = str(value)
     return '"' + text_value.replace('"', '""') + '"'
