@@ -160,6 +160,10 @@ def _own_partition(cursor, coll: Collection, count: int) -> str | None:
     """
     if coll.storage != "jsonb" or coll.layer_id is None or count < PARTITION_MIN:
         return None
+    # Two large loads into one empty layer: the second waits here until the first commits, then
+    # finds the layer no longer empty and copies into its partition.  (Feature inserts by others
+    # only take KEY SHARE locks on the layer row, which this lock lets through.)
+    cursor.execute("SELECT 1 FROM user_layers WHERE id = %s FOR NO KEY UPDATE", (coll.layer_id,))
     cursor.execute(
         "SELECT to_regprocedure('layer_partition_begin(integer)') IS NOT NULL "
         "AND to_regclass('layer_features_l' || %(id)s) IS NULL "

@@ -164,3 +164,48 @@ def test_downgrade_keeps_the_rows_of_partitioned_layers(empty_database_url):
         migrations.downgrade(engine, "base")
     finally:
         engine.dispose()
+
+
+def test_two_large_loads_into_one_empty_layer_both_land(app, session):
+    """The second load waits for the first to commit, then copies into the partition the first made.
+
+    The second starts while the first is still copying into its (uncommitted) partition.
+    """
+    import threading
+    import time
+
+    coll = _new_layer(session)
+    session.commit()
+    make_session = app.extensions["db_sessionmaker"]
+    first_copied, results = threading.Event(), {}  # set once the first load is copying
+
+    def load(name: str, wait_for: threading.Event | None) -> None:
+        other = make_session()
+        try:
+            if wait_for is not None:
+                wait_for.wait(30)
+            def copying(done: int) -> None:
+                if wait_for is None and not first_copied.is_set():
+                    first_copied.set()  # the first load is inside its COPY now
+                    time.sleep(0.5)
+
+            results[name] = len(bulk_insert.copy_features(other, coll, _rows(6000), name, copying))
+            other.commit()
+        except Exception as exc:  # noqa: BLE001 - reported through results
+            results[name] = exc
+            first_copied.set()
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=load, args=("first", None)),
+               threading.Thread(target=load, args=("second", first_copied))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {"first": 6000, "second": 6000}
+    session.rollback()
+    assert session.scalar(text(f"SELECT count(*) FROM layer_features_l{coll.layer_id}")) == 12000
+    session.execute(text("UPDATE user_layers SET deleted_at = now(), deleted_by = 'tests' WHERE id = :id"),
+                    {"id": coll.layer_id})
+    session.commit()
