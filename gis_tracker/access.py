@@ -63,12 +63,13 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "ogc_write.replace_item": {"PUT": EDITORS},
     "ogc_write.update_item": {"PATCH": EDITORS},
     "ogc_write.delete_item": {"DELETE": EDITORS},
+    "ogc_write.split_item": {"POST": EDITORS},
     "feature_history.versions": {"GET": ANY_USER},
     "feature_history.restore_version": {"POST": EDITORS},
     "feature_history.restore_deleted": {"POST": ADMIN},
     "jobs.job_status": {"GET": ANY_USER},  # owner or admin, checked in services/jobs.py
     "deleted_features.deleted": {"GET": ADMIN},
-    "geometry.split": {"POST": EDITORS},  # previews only; saving goes through ogc_write
+    "geometry.split": {"POST": EDITORS},  # previews only; saving is ogc_write.split_item
     "geometry.repair": {"POST": EDITORS},
     "user_layers.list_layers": {"GET": ANY_USER},
     "user_layers.create_layer": {"POST": LAYER_EDITORS},
@@ -110,7 +111,7 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
 # (e.g. a layer's write_roles); the access test then accepts 403 for them.
 OBJECT_LEVEL: set[str] = {
     "ogc_write.create_item", "ogc_write.replace_item", "ogc_write.update_item",
-    "ogc_write.delete_item", "feature_history.restore_version",
+    "ogc_write.delete_item", "ogc_write.split_item", "feature_history.restore_version",
 }
 
 _warned: set[tuple[str, str]] = set()

@@ -92,3 +92,17 @@ def delete_item(collection_id: str, feature_id: str):
     resp = Response(status=204)
     resp.headers["ETag"] = result.etag
     return resp
+
+
+@bp.post("/collections/<collection_id>/items/<feature_id>/split")
+def split_item(collection_id: str, feature_id: str):
+    """Split a polygon into parts in one transaction ({"parts": [geometry, …]}); requires If-Match."""
+    coll = _collection(collection_id)
+    results = editing.split(db.session, coll, _fid(feature_id), json_body(), current_user(),
+                            request.headers.get("If-Match"), _max_vertices())
+    body = {"type": "FeatureCollection",
+            "features": [{**(r.feature or {}), **r.extra} for r in results],
+            "etags": [r.etag for r in results]}
+    resp = Response(json.dumps(body, ensure_ascii=False), status=200, mimetype="application/geo+json")
+    resp.headers["ETag"] = results[0].etag  # the split feature's new version
+    return resp

@@ -297,3 +297,77 @@ def history(session: Session, coll: Collection, fid: int) -> list[dict]:
              "properties": v.properties, "geometry": json.loads(g) if g else None} for v, g in rows]
 
 
+
+
+MAX_SPLIT_PARTS = 50
+SPLIT_AREA_TOLERANCE = 0.01  # the parts may differ from the whole by 1 % (reprojection, rounding)
+
+
+def split(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
+          max_vertices: int) -> list[WriteResult]:
+    """Split a polygon feature into ``body["parts"]`` in one transaction; return the saved features.
+
+    The feature keeps the first part (its id, history and attributes, as a new
+    version); every other part becomes a new feature with a copy of the
+    attributes.  All of it is saved, or — stale version, a bad part, parts
+    that do not make up the feature, a duplicate name — none of it.
+    """
+    _check_role(coll, user)
+    parts = body.get("parts") if isinstance(body, dict) else None
+    if not isinstance(parts, list):
+        raise BadParameter('请求体须为 {"parts": [几何, …]} / the body must be {"parts": [geometry, …]}',
+                           code="bad_body")
+    if "Polygon" not in coll.geometry_type:
+        raise Unprocessable("只有面要素可以分割 / only polygon layers can be split", code="not_polygonal")
+    if not 2 <= len(parts) <= MAX_SPLIT_PARTS:
+        raise Unprocessable(f"分割须得到 2 至 {MAX_SPLIT_PARTS} 个部分 / a split needs 2 to {MAX_SPLIT_PARTS} parts",
+                            code="bad_split", details={"field": "parts"})
+    row = _locked_row(session, coll, fid)
+    _check_if_match(session, coll, row, if_match)
+    geoms = [check_geometry(session, coll, part, max_vertices) for part in parts]
+    _check_parts_make_up(session, coll, row, geoms)
+    before = _snapshot(session, coll, row)
+    copied = check_properties(coll, _row_properties(coll, row), current=None, partial=False)
+
+    row.geom = _geom_expr(geoms[0])
+    row.version += 1
+    row.updated_by = user.username
+    row.updated_at = datetime.now(timezone.utc)
+    session.flush()
+    _keep_version(session, coll, row, "split", user.username)
+    created = []
+    for geom in geoms[1:]:
+        new = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
+        _apply_properties(coll, new, copied, replace=True)
+        new.geom = _geom_expr(geom)
+        new.version = 1
+        new.created_by = new.updated_by = user.username
+        session.add(new)
+        session.flush()
+        _keep_version(session, coll, new, "create", user.username)
+        audit.record(session, username=user.username, action="create", object_type=coll.id, object_id=new.id,
+                     before=None, after={**_snapshot(session, coll, new), "split_from": row.id})
+        created.append(new)
+    audit.record(session, username=user.username, action="split", object_type=coll.id, object_id=row.id,
+                 before=before, after={**_snapshot(session, coll, row), "split_into": [n.id for n in created]})
+    saved = [(r.id, r.version, hooks.run_after_write(session, coll.id, r.id, "update" if r is row else "create"))
+             for r in (row, *created)]
+    _commit(session)
+    results = []
+    for feature_id, version, extra in saved:
+        found = features.get_item(session, coll, feature_id)
+        results.append(WriteResult(feature_id, version, etag(coll.id, feature_id, version),
+                                   json.loads(found[0]) if found else None, extra))
+    return results
+
+
+def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[BaseGeometry]) -> None:
+    """Refuse parts that overlap or do not add up to the feature (compared in EPSG:4547 m²)."""
+    whole = session.scalar(select(func.ST_Area(coll.model.geom)).where(coll.model.id == row.id)) or 0.0
+    areas = [session.scalar(select(func.ST_Area(_geom_expr(g)))) or 0.0 for g in geoms]
+    union = session.scalar(select(func.ST_Area(func.ST_Union(func.ST_Collect(*[_geom_expr(g) for g in geoms])))))
+    total = sum(areas)
+    if min(areas) <= 0 or abs(total - whole) > SPLIT_AREA_TOLERANCE * whole or (union or 0) < total * 0.999:
+        raise Unprocessable(
+            f"各部分（合计 {total:,.0f} m²）须互不重叠、拼成原要素（{whole:,.0f} m²） / the parts must not overlap "
+            f"and must make up the feature", code="bad_split", details={"field": "parts"})

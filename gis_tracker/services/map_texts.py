@@ -44,13 +44,13 @@ def texts() -> dict[str, str]:
         "repair_result": _("修复结果（地图上绿色虚线）：{type}，{parts} 个部分，面积 {area} m²（{mu} 亩）。确认使用修复后的几何并保存？"),
         "repair_confirm": _("确认并保存"), "save_failed": _("保存失败"), "network_error": _("网络错误，未保存"),
         "split_result": _("分割为 {n} 个部分（地图上不同颜色）：{areas}。确认保存？原要素保留最大的部分，其余部分作为新要素（复制属性）。"),
-        "split_saved": _("已分割为 {n} 个要素"), "split_part_failed": _("分割出的部分保存失败"),
+        "split_saved": _("已分割为 {n} 个要素"),
         # history
         "history_of": _("历史版本"), "version": _("版本"), "restore_version": _("恢复此版本"),
         "restore_confirm": _("将第 {n} 版恢复为新版本？"), "restored": _("已恢复"),
         "no_changes": _("属性无变化"), "geometry_modified": _("几何已修改"), "old": _("旧"), "new": _("新"),
         "action_create": _("创建"), "action_update": _("修改"), "action_delete": _("删除"),
-        "action_restore": _("恢复"), "action_load": _("导入"),
+        "action_restore": _("恢复"), "action_load": _("导入"), "action_split": _("分割"),
         "deleted_features": _("已删除要素"), "restore": _("恢复"), "show_on_map": _("定位"),
         "none_deleted": _("没有已删除的要素"), "deleted_by": _("删除人"),
         # layer manager

@@ -79,6 +79,12 @@ def _ogc_operation(endpoint: str, method: str) -> dict | None:
             "summary": "Update a feature", "parameters": [IF_MATCH],
             "requestBody": {"required": True, "content": {"application/merge-patch+json": {"schema": JSON_ANY}}},
             "responses": {**_ok(200, "application/geo+json"), **_errors(400, 403, 404, 412, 415, 422, 428)}},
+        ("ogc_write.split_item", "POST"): {
+            "summary": "Split a polygon into parts, all or nothing", "parameters": [IF_MATCH],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["parts"],
+                "properties": {"parts": {"type": "array", "minItems": 2, "items": JSON_ANY}}}}}},
+            "responses": {**_ok(200, "application/geo+json"), **_errors(400, 403, 404, 409, 412, 415, 422, 428)}},
         ("ogc_write.delete_item", "DELETE"): {
             "summary": "Delete a feature (restorable)", "parameters": [IF_MATCH],
             "responses": {**_ok(204), **_errors(403, 404, 412, 428)}},

@@ -285,22 +285,17 @@
     });
   }
   function saveSplit(parts) {
+    // One request, one transaction: the feature keeps the first (largest) part, the others become new
+    // features with its attributes — all saved or none (a stale version opens the conflict dialog).
     var s = session;
-    SM.fieldsFor(s.cfg).then(function (fields) {
-      var copied = {};
-      fields.forEach(function (f) { if (s.feature.properties[f.name] !== undefined) { copied[f.name] = s.feature.properties[f.name]; } });
-      SM.save(saveOp({ method: "PATCH", body: { geometry: parts[0].geometry }, onSaved: function (feature) {
-        finish(feature);
-        var chain = Promise.resolve(), saved = 1;
-        parts.slice(1).forEach(function (part) {
-          chain = chain.then(function () {
-            return SM.save({ layerCfg: s.cfg, method: "POST", body: { type: "Feature", geometry: part.geometry, properties: copied },
-                             baseProps: copied, onSaved: function (f) { saved += 1; SM.addFeature(s.cfg, f); } });
-          });
-        });
-        chain.then(function () { SM.status(t(saved === parts.length ? "split_saved" : "split_part_failed", { n: saved }), saved !== parts.length); });
-      } }));
-    });
+    SM.save(saveOp({ method: "POST", url: SM.itemUrl(s.cfg, s.fid) + "/split",
+                     body: { parts: parts.map(function (p) { return p.geometry; }) },
+                     onSaved: function (collection) {
+                       var saved = collection.features || [];
+                       finish(saved[0] || null);
+                       saved.slice(1).forEach(function (f) { SM.addFeature(s.cfg, f); });
+                       SM.status(t("split_saved", { n: saved.length }));
+                     } }));
   }
 
   /* ---------- keyboard ---------- */

@@ -51,7 +51,7 @@
   /* Run one save; op = {layerCfg, method, fid, etag, body, baseProps, baseGeometry, form, dialog,
    * onSaved(feature, etag), onTakeTheirs(feature, etag), onRepaired(geometry)}. */
   SM.save = function (op) {
-    var url = op.method === "POST" ? SM.itemUrl(op.layerCfg) : SM.itemUrl(op.layerCfg, op.fid);
+    var url = op.url || (op.method === "POST" ? SM.itemUrl(op.layerCfg) : SM.itemUrl(op.layerCfg, op.fid));
     if (op.dialog) { op.dialog.setBusy(true); }
     return SM.request(op.method, url, op.method === "DELETE" ? null : op.body, op.etag).then(function (resp) {
       if (op.dialog) { op.dialog.setBusy(false); }

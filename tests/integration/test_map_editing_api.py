@@ -66,6 +66,69 @@ def test_split_with_a_line_that_misses_is_422(planner):
     assert bad.status_code == 400 and bad.get_json()["code"] == "bad_body"
 
 
+def _project_to_split(client, name):
+    created = _send(client, "POST", "/ogc/collections/projects/items", {
+        "type": "Feature", "geometry": SQUARE,
+        "properties": {"name": name, "project_type": "industrial", "status": "approved", "investment_wan": 800}})
+    assert created.status_code == 201, created.get_json()
+    line = {"type": "LineString", "coordinates": [[113.1005, 27.949], [113.1005, 27.953]]}
+    parts = _send(client, "POST", "/api/geometry/split", {"geometry": SQUARE, "line": line}).get_json()["parts"]
+    return created.get_json()["id"], created.headers["ETag"], [p["geometry"] for p in parts]
+
+
+def _projects_named(app, name):
+    from gis_tracker.models import Project
+
+    with app.app_context():
+        rows = db.session.scalars(select(Project).where(Project.name == name, Project.deleted_at.is_(None))
+                                  .order_by(Project.id)).all()
+        return [(r.id, r.version, r.investment_wan) for r in rows]
+
+
+def test_split_saves_all_parts_in_one_transaction(app, planner):
+    name = unique("分割项目")
+    fid, etag, parts = _project_to_split(planner, name)
+    resp = _send(planner, "POST", f"/ogc/collections/projects/items/{fid}/split", {"parts": parts}, etag)
+    assert resp.status_code == 200, resp.get_json()
+    saved = resp.get_json()["features"]
+    assert [f["id"] for f in saved][0] == fid and len(saved) == 2
+    assert resp.headers["ETag"] != etag
+    rows = _projects_named(app, name)
+    assert [(r[1], r[2]) for r in rows] == [(2, 800), (1, 800)]  # the feature's new version + a copy
+    history = planner.get(f"/api/collections/projects/items/{fid}/versions").get_json()["versions"]
+    assert history[-1]["action"] == "split"
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "projects",
+                                                           AuditEntry.object_id == str(fid),
+                                                           AuditEntry.action == "split"))
+    assert entry is not None and entry.after["split_into"] == [saved[1]["id"]] and entry.before["geometry"]
+
+
+@pytest.mark.parametrize("problem", ["stale", "overlap", "no_if_match", "one_part", "not_a_list"])
+def test_a_refused_split_changes_nothing(app, planner, problem):
+    name = unique("拒绝分割")
+    fid, etag, parts = _project_to_split(planner, name)
+    body, sent_etag, status = {"parts": parts}, etag, 200
+    if problem == "stale":
+        moved = _send(planner, "PATCH", f"/ogc/collections/projects/items/{fid}", {"properties": {"investment_wan": 900}},
+                      etag)
+        assert moved.status_code == 200
+        status = 412
+    elif problem == "overlap":
+        body, status = {"parts": [SQUARE, parts[1]]}, 422  # the whole square plus a part of it
+    elif problem == "no_if_match":
+        sent_etag, status = None, 428
+    elif problem == "one_part":
+        body, status = {"parts": [SQUARE]}, 422
+    else:
+        body, status = {"parts": SQUARE}, 400
+    before = _projects_named(app, name)
+    resp = _send(planner, "POST", f"/ogc/collections/projects/items/{fid}/split", body, sent_etag)
+    assert resp.status_code == status, resp.get_json()
+    assert set(resp.get_json()) >= {"code", "message"}
+    assert _projects_named(app, name) == before  # nothing half-saved
+
+
 def test_repair_preview_makes_a_bowtie_valid_and_it_then_saves(planner):
     resp = _send(planner, "POST", "/api/geometry/repair", {"geometry": BOWTIE})
     body = resp.get_json()

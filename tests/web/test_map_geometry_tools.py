@@ -65,6 +65,7 @@ def test_cut_a_hole_then_split_by_a_line(browser, live_server):
     assert fid in [p["id"] for p in parts]
     versions = api(page, "GET", f"/api/collections/projects/items/{fid}/versions").json()["versions"]
     assert [v["version"] for v in versions] == [1, 2, 3]  # created, hole cut, split
+    assert versions[-1]["action"] == "split"  # saved in one transaction with the new part
     assert problems["errors"] == [], problems
     context.close()
 
