@@ -89,6 +89,14 @@ def import_command(file: Path, layer_name: str, crs: str | None, encoding: str |
                f"(CRS {preview.get('crs')}, {preview.get('area_mu', 0):.2f} 亩)")
 
 
+@layers_cli.command("expire-previews")
+@click.option("--hours", type=float, default=None, help="older than this (default IMPORT_PREVIEW_HOURS, 72)")
+def expire_previews_command(hours: float | None) -> None:
+    """清理无人导入的预览及其文件 / remove import previews nobody committed or cancelled."""
+    closed = imports.expire_stale(db.session, hours)
+    click.echo(f"已清理 {closed} 个过期预览 / expired {closed} import previews")
+
+
 @layers_cli.command("export")
 @click.argument("name")
 @click.option("--format", "fmt", required=True, type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv", "xlsx"]))

@@ -55,6 +55,8 @@ class Config:
         self.PARSE_TIMEOUT_S = int(env.get("PARSE_TIMEOUT_S", "120"))
         self.PARSE_MEMORY_MB = int(env.get("PARSE_MEMORY_MB", "1536"))
         self.IMPORT_INLINE_FEATURES = int(env.get("IMPORT_INLINE_FEATURES", "2000"))
+        # Previews nobody committed or cancelled: their files go after this many hours.
+        self.IMPORT_PREVIEW_HOURS = float(env.get("IMPORT_PREVIEW_HOURS", "72"))
         self.MAX_ATTACHMENT_MB = int(env.get("MAX_ATTACHMENT_MB", "20"))  # per relocation attachment
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -20,7 +20,7 @@ class DataImport(Base):
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     format: Mapped[str] = mapped_column(String(20), nullable=False)
     size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
-    # previewed | committing | committed | failed | cancelled
+    # previewed | committing | committed | failed | cancelled | expired
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="previewed")
     token: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)  # scratch directory name
     options: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)

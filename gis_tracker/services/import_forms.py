@@ -12,7 +12,8 @@ from . import imports, jobs, map_config
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date")
 STATUS_LABELS = {"previewed": ("待确认", "Awaiting confirmation"), "committing": ("导入中", "Importing"),
-                 "committed": ("已导入", "Imported"), "failed": ("失败", "Failed"), "cancelled": ("已取消", "Cancelled")}
+                 "committed": ("已导入", "Imported"), "failed": ("失败", "Failed"), "cancelled": ("已取消", "Cancelled"),
+                 "expired": ("已过期", "Expired")}
 
 
 def upload_choices() -> dict:

@@ -13,7 +13,7 @@ import logging
 import re
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO
 
@@ -99,6 +99,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
            fmt: str | None = None) -> DataImport:
     """Store an upload, parse it in isolation and keep its preview; on any problem store nothing."""
     _check_upload_role(user)
+    expire_stale(session)
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     if not filename:
         raise BadParameter("请选择要上传的文件 / choose a file to upload", code="no_file")
@@ -166,6 +167,31 @@ def set_options(session: Session, user, import_id: int, options: dict) -> DataIm
     record.updated_at = datetime.now(timezone.utc)
     session.commit()
     return record
+
+
+def expire_stale(session: Session, hours: float | None = None) -> int:
+    """Close previews left open longer than ``hours`` (IMPORT_PREVIEW_HOURS) and remove their files.
+
+    An upload keeps its file and parsed features under IMPORT_DIR until it is
+    committed or cancelled; previews people walk away from would otherwise stay
+    for ever.  Runs at every upload (cheap: an indexed handful of rows) and from
+    ``flask imports expire``.  Returns how many were closed.
+    """
+    hours = float(current_app.config.get("IMPORT_PREVIEW_HOURS", 72)) if hours is None else hours
+    cutoff = datetime.now(timezone.utc) - timedelta(hours=hours)
+    stale = list(session.scalars(select(DataImport).where(DataImport.status.in_(OPEN_STATES),
+                                                          DataImport.updated_at < cutoff)
+                                 .with_for_update(skip_locked=True)))
+    for record in stale:
+        record.status = "expired"
+        record.message = f"预览超过 {hours:g} 小时未导入，已清理，请重新上传 / preview expired; upload again"
+        record.updated_at = datetime.now(timezone.utc)
+    session.commit()
+    for record in stale:
+        safe_parse.cleanup(_record_dir(record))
+    if stale:
+        LOGGER.info("expired %d import previews older than %g h", len(stale), hours)
+    return len(stale)
 
 
 def cancel(session: Session, user, import_id: int) -> DataImport:

@@ -239,3 +239,28 @@ def test_cli_import_refuses_to_guess_then_imports_and_exports(app, session, tmp_
     assert list(frame["name"]) == ["田心·轨道交通园"] and frame.crs.to_epsg() == 4490
     missing = runner.invoke(args=["layers", "export", "no_such_layer", "--format", "csv", "--out", str(out)])
     assert missing.exit_code != 0 and "no such layer" in missing.output
+
+
+def test_previews_left_open_expire_and_their_files_go(app, client, headers, session, tmp_path):
+    """An upload nobody commits or cancels is closed after IMPORT_PREVIEW_HOURS; a fresh one stays."""
+    from gis_tracker.services import imports
+
+    source = tmp_path / "left.geojson"
+    sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
+    old = upload(client, headers, source).get_json()
+    session.execute(text("UPDATE data_imports SET updated_at = now() - interval '100 hours' WHERE id = :id"),
+                    {"id": old["id"]})
+    session.commit()
+    with app.app_context():
+        token = session.get(DataImport, old["id"]).token
+        assert (imports.import_dir() / token).exists()
+    fresh = upload(client, headers, source).get_json()  # an upload expires the stale previews
+
+    session.expire_all()
+    assert session.get(DataImport, old["id"]).status == "expired"
+    assert session.get(DataImport, fresh["id"]).status == "previewed"
+    with app.app_context():
+        assert not (imports.import_dir() / token).exists()
+    late = commit(client, headers, old["id"], {"target": "new", "name": unique("late").replace("-", "_"),
+                                               "title": "迟到"})
+    assert late.status_code == 409 and late.get_json()["code"] == "import_closed"
