@@ -26,7 +26,7 @@ from ..db import db
 from ..errors import AppError, Unprocessable
 from ..models import DataImport, UserLayer
 from ..spatial import validate
-from . import audit, bulk_insert, hooks, imports, safe_parse
+from . import audit, bulk_insert, hooks, imports, safe_parse, tiles
 from .attributes import check_properties
 
 LOGGER = logging.getLogger(__name__)
@@ -187,6 +187,9 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
                "last_id": max(ids) if ids else None, "repaired": repaired, "created_layer": created}
     audit.record(session, username=record.username, action="import", object_type=coll.id,
                  object_id=record.id, after=summary)
+    # Cached tiles go in the import's own transaction: no reader can get a tile older than the data.
+    # (The bulk hooks below — encroachment re-check, tiles again — run after the commit.)
+    tiles.invalidate_collection(session, coll.id)
     try:
         session.commit()
     except IntegrityError as exc:

@@ -264,3 +264,37 @@ def test_previews_left_open_expire_and_their_files_go(app, client, headers, sess
     late = commit(client, headers, old["id"], {"target": "new", "name": unique("late").replace("-", "_"),
                                                "title": "迟到"})
     assert late.status_code == 409 and late.get_json()["code"] == "import_closed"
+
+
+def test_tiles_are_fresh_when_an_import_commits(app, client, headers, tmp_path, monkeypatch):
+    """Cached tiles of the layer are dropped in the import's own transaction, not by a later hook."""
+    import math
+
+    import mapbox_vector_tile
+
+    from gis_tracker.services import hooks
+
+    source = tmp_path / "tiles.geojson"
+    sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
+    name = unique("tiles").replace("-", "_")
+    _import_new(client, headers, source, name)
+    first = client.get(f"/ogc/collections/{name}/items?limit=1", headers=headers).get_json()["features"][0]
+    from shapely.geometry import shape
+
+    point = shape(first["geometry"]).representative_point()
+    lon, lat = point.x, point.y
+    n = 2 ** 14
+    x, y = int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+    def count():
+        tile = client.get(f"/tiles/{name}/14/{x}/{y}.mvt", headers=headers)
+        assert tile.status_code == 200
+        return len(mapbox_vector_tile.decode(tile.data).get(name, {}).get("features", []))
+
+    cached = count()  # rendered and cached now
+    assert cached >= 1
+    monkeypatch.setattr(hooks, "_AFTER_BULK", [])  # no after-commit hook may be what refreshes it
+    again = upload(client, headers, source).get_json()
+    done = commit(client, headers, again["id"], {"target": name})
+    assert done.status_code == 200 and done.get_json()["job"]["status"] == "done", done.get_json()
+    assert count() == 2 * cached  # the same features again, imported a second time
