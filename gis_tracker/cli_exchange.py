@@ -93,7 +93,10 @@ def import_command(file: Path, layer_name: str, crs: str | None, encoding: str |
 @click.option("--hours", type=float, default=None, help="older than this (default IMPORT_PREVIEW_HOURS, 72)")
 def expire_previews_command(hours: float | None) -> None:
     """清理无人导入的预览及其文件 / remove import previews nobody committed or cancelled."""
-    closed = imports.expire_stale(db.session, hours)
+    try:
+        closed = imports.expire_stale(db.session, hours)
+    except AppError as exc:
+        _fail(exc)
     click.echo(f"已清理 {closed} 个过期预览 / expired {closed} import previews")
 
 

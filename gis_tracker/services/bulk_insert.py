@@ -27,6 +27,7 @@ from datetime import date, datetime
 
 import numpy as np
 import orjson
+import psycopg2.errors
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
@@ -37,6 +38,8 @@ from ..db import STORAGE_SRID
 LOGGER = logging.getLogger(__name__)
 NULL = r"\N"
 PARTITION_MIN = 5000  # rows: below this a partition of its own costs more (DDL, locks) than it saves
+PARTITION_LOCK = 0x5F1A7  # advisory lock key: one partition being made at a time
+ATTACH_LOCK_TIMEOUT = "3s"  # then give up the partition and copy the ordinary way
 CHUNK = 2000  # rows encoded per read(): small enough to overlap with the server, big enough to vectorise
 
 
@@ -140,11 +143,24 @@ def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, Bas
                 if progress:
                     progress(start + len(part))
 
-        target = partition or table
-        cursor.copy_expert(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
-                           _LazyCsv(chunks()), size=1 << 16)
+        def copy_into(target: str) -> None:
+            cursor.copy_expert(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
+                               _LazyCsv(chunks()), size=1 << 16)
+
         if partition:
-            cursor.execute("SELECT layer_partition_attach(%s)", (coll.layer_id,))
+            try:
+                copy_into(partition)
+                _attach(cursor, coll.layer_id)
+                cursor.execute("RELEASE SAVEPOINT bulk_partition")
+            except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected):
+                # Readers of the shared partition kept the attach waiting: undo the partition and
+                # copy the rows the ordinary way instead (slower, but the import goes through).
+                LOGGER.warning("attaching a partition for %s had to wait too long; copying row by row", coll.id)
+                cursor.execute("ROLLBACK TO SAVEPOINT bulk_partition")
+                partition = None
+                copy_into(table)
+        else:
+            copy_into(table)
     finally:
         cursor.close()
     LOGGER.info("copied %d features into %s%s", len(rows), coll.id, f" (own partition {partition})" if partition else "")
@@ -160,17 +176,33 @@ def _own_partition(cursor, coll: Collection, count: int) -> str | None:
     """
     if coll.storage != "jsonb" or coll.layer_id is None or count < PARTITION_MIN:
         return None
-    # Two large loads into one empty layer: the second waits here until the first commits, then
-    # finds the layer no longer empty and copies into its partition.  (Feature inserts by others
-    # only take KEY SHARE locks on the layer row, which this lock lets through.)
-    cursor.execute("SELECT 1 FROM user_layers WHERE id = %s FOR NO KEY UPDATE", (coll.layer_id,))
+    cursor.execute("SELECT to_regprocedure('layer_partition_begin(integer)') IS NOT NULL")
+    if not cursor.fetchone()[0]:
+        return None
+    cursor.execute("SAVEPOINT bulk_partition")
+    # Partitions are made one at a time (attaching locks the shared default partition; two
+    # attaches at once would deadlock).  The layer row is locked against feature inserts (their
+    # foreign-key check takes KEY SHARE): a second large load into the layer waits here, then finds
+    # it no longer empty and copies into the partition; a single map edit waits a moment too.
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+    cursor.execute("SELECT 1 FROM user_layers WHERE id = %s FOR UPDATE", (coll.layer_id,))
     cursor.execute(
-        "SELECT to_regprocedure('layer_partition_begin(integer)') IS NOT NULL "
-        "AND to_regclass('layer_features_l' || %(id)s) IS NULL "
+        "SELECT to_regclass('layer_features_l' || %(id)s) IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = %(id)s AND deleted_at IS NULL) "
         "AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = %(id)s AND deleted_at IS NOT NULL)",
         {"id": coll.layer_id})
-    if not cursor.fetchone()[0]:
+    if not cursor.fetchone()[0]:  # undo the locks (a release would keep them until the commit)
+        cursor.execute("ROLLBACK TO SAVEPOINT bulk_partition")
+        cursor.execute("RELEASE SAVEPOINT bulk_partition")
         return None
     cursor.execute("SELECT layer_partition_begin(%s)", (coll.layer_id,))
     return cursor.fetchone()[0]
+
+
+def _attach(cursor, layer_id: int) -> None:
+    """Attach the filled partition, waiting at most ATTACH_LOCK_TIMEOUT for readers of the shared one."""
+    cursor.execute("SHOW lock_timeout")
+    previous = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", (ATTACH_LOCK_TIMEOUT,))
+    cursor.execute("SELECT layer_partition_attach(%s)", (layer_id,))
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))

@@ -56,6 +56,9 @@ def grant_app_role(conn: Connection, role: str) -> None:
     ]
     for function in PARTITION_FUNCTIONS:  # owner functions the bulk import calls (migration 0012)
         if conn.scalar(text("SELECT to_regprocedure(:f) IS NOT NULL"), {"f": function}):
+            # Again every time: a restore without privileges (pg_restore --no-privileges) leaves
+            # functions executable by PUBLIC.
+            statements.append(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
             statements.append(f"GRANT EXECUTE ON FUNCTION {function} TO {r}")
     for table in APPEND_ONLY_TABLES:
         exists = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"public.{table}"})

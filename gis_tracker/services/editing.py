@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
@@ -327,7 +328,6 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     geoms = [check_geometry(session, coll, part, max_vertices) for part in parts]
     _check_parts_make_up(session, coll, row, geoms)
     before = _snapshot(session, coll, row)
-    copied = check_properties(coll, _row_properties(coll, row), current=None, partial=False)
 
     row.geom = _geom_expr(geoms[0])
     row.version += 1
@@ -336,9 +336,9 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     session.flush()
     _keep_version(session, coll, row, "split", user.username)
     created = []
-    for geom in geoms[1:]:
+    for number, geom in enumerate(geoms[1:], start=2):
         new = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
-        _apply_properties(coll, new, copied, replace=True)
+        _apply_properties(coll, new, _copied_attributes(coll, row, number), replace=True)
         new.geom = _geom_expr(geom)
         new.version = 1
         new.created_by = new.updated_by = user.username
@@ -361,13 +361,43 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     return results
 
 
+def _copied_attributes(coll: Collection, row, number: int) -> dict:
+    """Return the attributes a new part takes from the split feature, as stored (already valid).
+
+    A column that must be unique (a zone's ``code``) gets ``-<part number>``
+    appended, so 清水塘片区's QST splits into QST and QST-2; should that exist
+    already, the whole split is refused (409) and nothing changes.
+    """
+    values = _row_properties(coll, row)
+    if coll.storage == "jsonb":
+        return values
+    columns = coll.model.__table__.columns
+    copied = {}
+    for f in coll.fields:
+        if not f.editable or f.name not in values:
+            continue
+        value = values[f.name]
+        column = columns.get(f.name)
+        if column is not None and column.unique and isinstance(value, str):
+            suffix = f"-{number}"
+            limit = getattr(column.type, "length", None) or len(value) + len(suffix)
+            value = value[:limit - len(suffix)] + suffix
+        copied[f.name] = value
+    return copied
+
+
 def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[BaseGeometry]) -> None:
-    """Refuse parts that overlap or do not add up to the feature (compared in EPSG:4547 m²)."""
-    whole = session.scalar(select(func.ST_Area(coll.model.geom)).where(coll.model.id == row.id)) or 0.0
-    areas = [session.scalar(select(func.ST_Area(_geom_expr(g)))) or 0.0 for g in geoms]
-    union = session.scalar(select(func.ST_Area(func.ST_Union(func.ST_Collect(*[_geom_expr(g) for g in geoms])))))
-    total = sum(areas)
-    if min(areas) <= 0 or abs(total - whole) > SPLIT_AREA_TOLERANCE * whole or (union or 0) < total * 0.999:
+    """Refuse parts that overlap, stray outside the feature or do not add up to it (EPSG:4547 m²)."""
+    from ..spatial.measure import reproject
+
+    whole = shapely.from_wkb(bytes(session.scalar(select(func.ST_AsBinary(coll.model.geom))
+                                                  .where(coll.model.id == row.id))))
+    pieces = [reproject(g, WGS84, STORAGE_SRID) for g in geoms]
+    areas = [p.area for p in pieces]
+    total, union = sum(areas), shapely.union_all(pieces)
+    tolerance = SPLIT_AREA_TOLERANCE * whole.area
+    if (min(areas) <= 0 or abs(total - whole.area) > tolerance or union.area < total * 0.999
+            or union.symmetric_difference(whole).area > tolerance):
         raise Unprocessable(
-            f"各部分（合计 {total:,.0f} m²）须互不重叠、拼成原要素（{whole:,.0f} m²） / the parts must not overlap "
-            f"and must make up the feature", code="bad_split", details={"field": "parts"})
+            f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²） / the parts must not "
+            f"overlap and must make up the feature", code="bad_split", details={"field": "parts"})

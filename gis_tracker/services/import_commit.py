@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 import psycopg2
 import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import catalog
 from ..db import db
-from ..errors import AppError, Unprocessable
+from ..errors import AppError, Conflict, Unprocessable
 from ..models import DataImport, UserLayer
 from ..spatial import validate
 from . import audit, bulk_insert, hooks, imports, safe_parse, tiles
@@ -31,6 +31,7 @@ from .attributes import check_properties
 
 LOGGER = logging.getLogger(__name__)
 BATCH = 5000
+IMPORT_STATEMENT_TIMEOUT = "30min"
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 
@@ -162,12 +163,19 @@ def _insert(session: Session, coll: catalog.Collection, rows: list, username: st
         if done - last[0] >= BATCH or done == len(rows):
             last[0] = done
             progress(40 + int(50 * done / total), "写入要素 / writing features")
+    # A background job, not a web request: one COPY of a million features may take longer than
+    # the statement timeout web requests run under.
+    session.execute(text("SELECT set_config('statement_timeout', :t, true)"), {"t": IMPORT_STATEMENT_TIMEOUT})
     try:
         return bulk_insert.copy_features(session, coll, rows, username, copied)
     except psycopg2.IntegrityError as exc:  # COPY speaks to the driver directly: its errors come unwrapped
         session.rollback()
         raise Unprocessable(f"数据不符合数据库约束，未导入 / the data breaks a database constraint "
                             f"({str(exc).splitlines()[0][:120]})", code="constraint") from None
+    except psycopg2.OperationalError as exc:  # lock timeout, deadlock, cancelled: nothing stored, try again
+        session.rollback()
+        raise Conflict("数据库繁忙，未导入任何数据，请稍后再导入 / the database was busy; nothing was stored, "
+                       f"try again ({str(exc).splitlines()[0][:80]})", code="database_busy") from None
 
 
 def _commit_import(session: Session, record: DataImport, progress) -> dict:

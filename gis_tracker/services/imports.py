@@ -147,8 +147,8 @@ def list_for(session: Session, user, limit: int = 50) -> list[DataImport]:
 
 def _open(session: Session, user, import_id: int, lock: bool = True) -> DataImport:
     record = get(session, user, import_id)
-    if lock:
-        session.execute(select(DataImport.id).where(DataImport.id == import_id).with_for_update())
+    if lock:  # re-read under the lock: the status may have changed (commit, cancel, expiry) meanwhile
+        session.refresh(record, with_for_update=True)
     if record.status not in OPEN_STATES:
         raise Conflict(f"该导入当前状态为“{record.status}”，不能再修改 / the import is {record.status}",
                        code="import_closed")
@@ -174,10 +174,12 @@ def expire_stale(session: Session, hours: float | None = None) -> int:
 
     An upload keeps its file and parsed features under IMPORT_DIR until it is
     committed or cancelled; previews people walk away from would otherwise stay
-    for ever.  Runs at every upload (cheap: an indexed handful of rows) and from
-    ``flask imports expire``.  Returns how many were closed.
+    for ever.  Runs at every upload (cheap: a handful of rows) and from
+    ``flask --app app layers expire-previews``.  Returns how many were closed.
     """
     hours = float(current_app.config.get("IMPORT_PREVIEW_HOURS", 72)) if hours is None else hours
+    if not hours > 0:
+        raise BadParameter("小时数必须为正数 / hours must be positive", code="bad_hours")
     cutoff = datetime.now(timezone.utc) - timedelta(hours=hours)
     stale = list(session.scalars(select(DataImport).where(DataImport.status.in_(OPEN_STATES),
                                                           DataImport.updated_at < cutoff)
@@ -187,7 +189,7 @@ def expire_stale(session: Session, hours: float | None = None) -> int:
         record.message = f"预览超过 {hours:g} 小时未导入，已清理，请重新上传 / preview expired; upload again"
         record.updated_at = datetime.now(timezone.utc)
     session.commit()
-    for record in stale:
+    for record in stale:  # after the commit: a concurrent commit of one of them now sees "expired"
         safe_parse.cleanup(_record_dir(record))
     if stale:
         LOGGER.info("expired %d import previews older than %g h", len(stale), hours)

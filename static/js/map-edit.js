@@ -290,6 +290,7 @@
     var s = session;
     SM.save(saveOp({ method: "POST", url: SM.itemUrl(s.cfg, s.fid) + "/split",
                      body: { parts: parts.map(function (p) { return p.geometry; }) },
+                     mineGeometry: { type: "GeometryCollection", geometries: parts.map(function (p) { return p.geometry; }) },
                      onSaved: function (collection) {
                        var saved = collection.features || [];
                        finish(saved[0] || null);

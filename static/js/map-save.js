@@ -80,7 +80,7 @@
   function showConflict(op, body) {
     var theirs = body.current || { properties: {}, geometry: null };
     var mineProps = Object.assign({}, op.baseProps || {}, (op.body && op.body.properties) || {});
-    var mineGeometry = (op.body && op.body.geometry) || op.baseGeometry || null;
+    var mineGeometry = op.mineGeometry || (op.body && op.body.geometry) || op.baseGeometry || null;
     var sameGeometry = JSON.stringify(theirs.geometry) === JSON.stringify(mineGeometry);
     SM.clearOverlay();
     drawShape(theirs.geometry, { color: "#ff7f00", weight: 3, dashArray: "6 4", fillOpacity: 0.1 });

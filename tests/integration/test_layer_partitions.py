@@ -209,3 +209,73 @@ def test_two_large_loads_into_one_empty_layer_both_land(app, session):
     session.execute(text("UPDATE user_layers SET deleted_at = now(), deleted_by = 'tests' WHERE id = :id"),
                     {"id": coll.layer_id})
     session.commit()
+
+
+def test_two_large_loads_into_different_layers_both_land(app, session):
+    """Each attach locks the shared default partition: the loads take turns instead of deadlocking."""
+    import threading
+
+    layers = [_new_layer(session), _new_layer(session)]
+    session.commit()
+    make_session = app.extensions["db_sessionmaker"]
+    start, results = threading.Barrier(2), {}
+
+    def load(coll) -> None:
+        other = make_session()
+        try:
+            start.wait(10)
+            results[coll.id] = len(bulk_insert.copy_features(other, coll, _rows(6000), "planner"))
+            other.commit()
+        except Exception as exc:  # noqa: BLE001 - reported through results
+            results[coll.id] = exc
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=load, args=(coll,)) for coll in layers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {coll.id: 6000 for coll in layers}
+    session.rollback()
+    assert all(_partition_of(session, coll.layer_id) for coll in layers)
+    for coll in layers:
+        session.execute(text("UPDATE user_layers SET deleted_at = now(), deleted_by = 'tests' WHERE id = :id"),
+                        {"id": coll.layer_id})
+    session.commit()
+
+
+def test_a_long_reader_makes_the_load_copy_the_ordinary_way(app, session, monkeypatch):
+    """While someone reads the shared partition, the attach gives up after its timeout; the rows still land."""
+    monkeypatch.setattr(bulk_insert, "ATTACH_LOCK_TIMEOUT", "300ms")
+    coll = _new_layer(session)
+    session.commit()
+    reader = app.extensions["db_sessionmaker"]()
+    try:
+        reader.execute(text("SELECT count(*) FROM layer_features_default"))  # holds its lock until it ends
+        ids = bulk_insert.copy_features(session, coll, _rows(6000), "planner")
+        session.commit()
+    finally:
+        reader.rollback()
+        reader.close()
+    assert len(ids) == 6000 and _partition_of(session, coll.layer_id) is None
+    assert session.scalar(text("SELECT to_regclass(:t)"), {"t": f"layer_features_l{coll.layer_id}"}) is None
+    assert session.scalar(text("SELECT count(*) FROM layer_features_default WHERE layer_id = :id"),
+                          {"id": coll.layer_id}) == 6000
+    session.execute(text("UPDATE user_layers SET deleted_at = now(), deleted_by = 'tests' WHERE id = :id"),
+                    {"id": coll.layer_id})
+    session.commit()
+
+
+def test_only_the_app_role_may_call_the_partition_functions(app, session):
+    acl = session.scalars(text("SELECT coalesce(proacl::text, '') FROM pg_proc "
+                               "WHERE proname IN ('layer_partition_begin', 'layer_partition_attach')")).all()
+    assert len(acl) == 2
+    grants = [entry.strip("{}").split(",") for entry in acl]  # e.g. owner=X/owner,app=X/owner
+    assert not any(g.startswith("=") for entries in grants for g in entries)  # "=X/…" is PUBLIC
+    with app.app_context():
+        from gis_tracker.db import db
+
+        role = db.app_role
+    if role:
+        assert all(any(g.startswith(f"{role}=X/") for g in entries) for entries in grants)

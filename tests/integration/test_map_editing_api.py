@@ -104,7 +104,40 @@ def test_split_saves_all_parts_in_one_transaction(app, planner):
     assert entry is not None and entry.after["split_into"] == [saved[1]["id"]] and entry.before["geometry"]
 
 
-@pytest.mark.parametrize("problem", ["stale", "overlap", "no_if_match", "one_part", "not_a_list"])
+def test_split_into_three_keeps_dates_and_renames_unique_codes(app, planner):
+    """A line crossing twice gives three parts; stored dates copy as they are; a zone's unique code gets -2, -3."""
+    u_line = {"type": "LineString", "coordinates": [[113.1005, 27.949], [113.1005, 27.953], [113.1015, 27.953],
+                                                    [113.1015, 27.949]]}
+    parts = _send(planner, "POST", "/api/geometry/split", {"geometry": SQUARE, "line": u_line}).get_json()["parts"]
+    assert len(parts) == 3
+    name = unique("三块")
+    project = _send(planner, "POST", "/ogc/collections/projects/items", {
+        "type": "Feature", "geometry": SQUARE, "properties": {
+            "name": name, "project_type": "industrial", "status": "approved", "land_supplied_date": "2019-05-01"}})
+    assert project.status_code == 201, project.get_json()
+    resp = _send(planner, "POST", f"/ogc/collections/projects/items/{project.get_json()['id']}/split",
+                 {"parts": [p["geometry"] for p in parts]}, project.headers["ETag"])
+    assert resp.status_code == 200, resp.get_json()
+    assert [f["properties"]["land_supplied_date"] for f in resp.get_json()["features"]] == ["2019-05-01"] * 3
+
+    code = unique("Z")[:30]
+    zone = _send(planner, "POST", "/ogc/collections/zones/items", {
+        "type": "Feature", "geometry": SQUARE,
+        "properties": {"code": code, "name": "测试分割片区", "level": "sub_area"}})
+    assert zone.status_code == 201, zone.get_json()
+    resp = _send(planner, "POST", f"/ogc/collections/zones/items/{zone.get_json()['id']}/split",
+                 {"parts": [p["geometry"] for p in parts]}, zone.headers["ETag"])
+    assert resp.status_code == 200, resp.get_json()
+    assert [f["properties"]["code"] for f in resp.get_json()["features"]] == [code, f"{code}-2", f"{code}-3"]
+    with app.app_context():
+        from sqlalchemy import text
+
+        # Gone for good: other tests count the top-level zones (deleted ones included).
+        db.session.execute(text("DELETE FROM zones WHERE code LIKE :c"), {"c": code + "%"})
+        db.session.commit()
+
+
+@pytest.mark.parametrize("problem", ["stale", "overlap", "elsewhere", "no_if_match", "one_part", "not_a_list"])
 def test_a_refused_split_changes_nothing(app, planner, problem):
     name = unique("拒绝分割")
     fid, etag, parts = _project_to_split(planner, name)
@@ -116,6 +149,10 @@ def test_a_refused_split_changes_nothing(app, planner, problem):
         status = 412
     elif problem == "overlap":
         body, status = {"parts": [SQUARE, parts[1]]}, 422  # the whole square plus a part of it
+    elif problem == "elsewhere":  # the right areas, but 1 km east of the feature
+        moved = [{"type": "Polygon", "coordinates": [[[x + 0.01, y] for x, y in p["coordinates"][0]]]}
+                 for p in parts]
+        body, status = {"parts": moved}, 422
     elif problem == "no_if_match":
         sent_etag, status = None, 428
     elif problem == "one_part":
