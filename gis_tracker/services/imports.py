@@ -130,6 +130,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
 
 def get(session: Session, user, import_id: int) -> DataImport:
     """Return an import the user may see (their own; admins any)."""
+    jobs.reap_stale(session)  # an import whose commit job died is reopened, not left "committing"
     record = session.get(DataImport, import_id)
     if record is None or (user.role != "admin" and record.username != user.username):
         raise NotFound("导入记录不存在 / no such import", code="unknown_import")
@@ -139,6 +140,7 @@ def get(session: Session, user, import_id: int) -> DataImport:
 
 def list_for(session: Session, user, limit: int = 50) -> list[DataImport]:
     """Return the user's imports, newest first (admins see everyone's)."""
+    jobs.reap_stale(session)
     stmt = select(DataImport).order_by(DataImport.id.desc()).limit(limit)
     if user.role != "admin":
         stmt = stmt.where(DataImport.username == user.username)

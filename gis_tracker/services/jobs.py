@@ -7,15 +7,22 @@ transaction so a page polling ``GET /api/jobs/<id>`` sees it move.  ``fn``
 returns a JSON-ready dict (the result).  An :class:`AppError` marks the job
 failed with its code and message; anything else is logged and reported as a
 generic failure.  Jobs survive the page: the user can leave and come back.
+
+Jobs run in threads of the serving process, so a restart or a crash ends
+them mid-way (their transaction rolls back: nothing half-written).  Every
+update stamps a heartbeat; :func:`reap_stale` reports a job silent for
+JOB_STALE_MINUTES (30) as failed (``interrupted``) and reopens the import it
+was committing, so nobody waits for ever on a progress bar.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from flask import Flask, current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import AppError, NotFound
@@ -32,6 +39,7 @@ def _update(app: Flask, job_id: int, **values) -> None:
             job = session.get(Job, job_id)
             for key, value in values.items():
                 setattr(job, key, value)
+            job.heartbeat_at = datetime.now(timezone.utc)
             session.commit()
 
 
@@ -70,8 +78,34 @@ def start(session: Session, kind: str, fn: Callable[..., dict], params: dict, us
     return job
 
 
+def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
+    """Mark queued/running jobs silent for ``minutes`` as failed, reopen their imports; return their ids."""
+    from ..models import DataImport
+
+    minutes = float(current_app.config.get("JOB_STALE_MINUTES", 30)) if minutes is None else minutes
+    cutoff = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    stale = list(session.scalars(
+        select(Job).where(Job.status.in_(("queued", "running")),
+                          func.coalesce(Job.heartbeat_at, Job.created_at) < cutoff)
+        .with_for_update(skip_locked=True)))
+    now = datetime.now(timezone.utc)
+    for job in stale:
+        job.status, job.error_code, job.finished_at = "failed", "interrupted", now
+        job.message = "任务中断（服务曾重启），未写入任何数据，请重新发起 / the job was interrupted; start it again"
+    if stale:
+        session.execute(update(DataImport).where(DataImport.status == "committing",
+                                                 DataImport.job_id.in_([j.id for j in stale]))
+                        .values(status="previewed", error_code="interrupted", updated_at=now,
+                                message="上次导入中断，未写入任何数据，可再次导入 / the last attempt was interrupted; "
+                                        "nothing was stored, commit again"))
+        LOGGER.warning("jobs %s interrupted (no heartbeat for %g min)", [j.id for j in stale], minutes)
+    session.commit()
+    return [j.id for j in stale]
+
+
 def get(session: Session, job_id: int, username: str | None = None, is_admin: bool = False) -> Job:
     """Return a job the user may see (their own, or any for an admin)."""
+    reap_stale(session)
     job = session.get(Job, job_id)
     if job is None or (not is_admin and job.username != username):
         raise NotFound("任务不存在 / no such job", code="unknown_job")

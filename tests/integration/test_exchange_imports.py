@@ -298,3 +298,27 @@ def test_tiles_are_fresh_when_an_import_commits(app, client, headers, tmp_path, 
     done = commit(client, headers, again["id"], {"target": name})
     assert done.status_code == 200 and done.get_json()["job"]["status"] == "done", done.get_json()
     assert count() == 2 * cached  # the same features again, imported a second time
+
+
+def test_an_import_whose_job_died_is_reopened_not_left_committing(client, headers, session, tmp_path):
+    """A restart ends background jobs mid-way; after JOB_STALE_MINUTES without a heartbeat both say so."""
+    source = tmp_path / "died.geojson"
+    sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
+    record = upload(client, headers, source).get_json()
+    job_id = session.scalar(text(
+        "INSERT INTO jobs (kind, status, progress, params, username, heartbeat_at) "
+        "VALUES ('import', 'running', 45, '{}', 'planner', now() - interval '2 hours') RETURNING id"))
+    session.execute(text("UPDATE data_imports SET status = 'committing', job_id = :j WHERE id = :id"),
+                    {"j": job_id, "id": record["id"]})
+    alive = session.scalar(text(
+        "INSERT INTO jobs (kind, status, progress, params, username, heartbeat_at) "
+        "VALUES ('import', 'running', 10, '{}', 'planner', now() - interval '1 minute') RETURNING id"))
+    session.commit()
+
+    reopened = client.get(f"/api/imports/{record['id']}", headers=headers).get_json()
+    assert reopened["status"] == "previewed" and reopened["error_code"] == "interrupted"
+    job = client.get(f"/api/jobs/{job_id}", headers=headers).get_json()
+    assert job["status"] == "failed" and job["error_code"] == "interrupted" and "/" in job["message"]
+    assert client.get(f"/api/jobs/{alive}", headers=headers).get_json()["status"] == "running"  # just slow
+    session.execute(text("UPDATE jobs SET status = 'failed' WHERE id = :id"), {"id": alive})
+    session.commit()
