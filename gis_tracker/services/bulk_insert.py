@@ -85,8 +85,16 @@ class _LazyCsv:
     def __init__(self, chunks: Iterator[str]):
         self._chunks = chunks
         self._pending = ""
+        self.error: BaseException | None = None  # psycopg2 reports it only as "error in .read() call"
 
     def read(self, size: int = -1) -> str:
+        try:
+            return self._read(size)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def _read(self, size: int) -> str:
         while size < 0 or len(self._pending) < size:
             chunk = next(self._chunks, None)
             if chunk is None:
@@ -113,7 +121,8 @@ def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, Bas
     table = coll.model.__table__.name
     cursor = session.connection().connection.cursor()
     try:
-        partition = _own_partition(cursor, coll, len(rows))
+        use_partition = _own_partition(cursor, coll, len(rows))
+        partition: str | None = None
         # The sequence is looked up once: pg_get_serial_sequence() per row costs 4× the nextval()s.
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
         cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (cursor.fetchone()[0], len(rows)))
@@ -144,17 +153,27 @@ def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, Bas
                     progress(start + len(part))
 
         def copy_into(target: str) -> None:
-            cursor.copy_expert(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
-                               _LazyCsv(chunks()), size=1 << 16)
-
-        if partition:
+            reader = _LazyCsv(chunks())
             try:
+                cursor.copy_expert(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
+                                   reader, size=1 << 16)
+            except psycopg2.Error:
+                if reader.error is not None:  # the real cause, not "error in .read() call"
+                    raise reader.error from None
+                raise
+
+        if use_partition:
+            try:
+                cursor.execute("SAVEPOINT bulk_partition")
+                cursor.execute("SELECT layer_partition_begin(%s)", (coll.layer_id,))
+                partition = cursor.fetchone()[0]
                 copy_into(partition)
                 _attach(cursor, coll.layer_id)
                 cursor.execute("RELEASE SAVEPOINT bulk_partition")
             except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected):
                 # Readers of the shared partition kept the attach waiting: undo the partition and
-                # copy the rows the ordinary way instead (slower, but the import goes through).
+                # copy the rows the ordinary way instead (slower, but the import goes through).  The
+                # locks taken before (layer row, one partition at a time) stay until the commit.
                 LOGGER.warning("attaching a partition for %s had to wait too long; copying row by row", coll.id)
                 cursor.execute("ROLLBACK TO SAVEPOINT bulk_partition")
                 partition = None
@@ -167,36 +186,38 @@ def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, Bas
     return ids
 
 
-def _own_partition(cursor, coll: Collection, count: int) -> str | None:
-    """Give an empty user layer receiving ``count`` rows a bare partition of its own; return its name.
+def _own_partition(cursor, coll: Collection, count: int) -> bool:
+    """Tell whether these rows should go into a partition of the layer's own (and take its locks).
 
-    None (COPY into ``layer_features`` as usual) for small loads, for layers that
-    already have features or a partition, for the built-in collections, and
-    where the database predates migration 0012.
+    No (COPY into ``layer_features`` as usual) for small loads, for layers that
+    already have features or a partition, for the built-in collections, where
+    the database predates migration 0012, and while another partition is being
+    made (they are made one at a time: attaching locks the shared default
+    partition, and two attaches at once would deadlock).  Yes leaves the layer
+    row locked against feature inserts (their foreign-key check takes KEY SHARE)
+    until the commit: a second large load into the layer waits, then finds it no
+    longer empty and copies into the partition; a map edit of it waits a moment.
     """
     if coll.storage != "jsonb" or coll.layer_id is None or count < PARTITION_MIN:
-        return None
+        return False
     cursor.execute("SELECT to_regprocedure('layer_partition_begin(integer)') IS NOT NULL")
     if not cursor.fetchone()[0]:
-        return None
-    cursor.execute("SAVEPOINT bulk_partition")
-    # Partitions are made one at a time (attaching locks the shared default partition; two
-    # attaches at once would deadlock).  The layer row is locked against feature inserts (their
-    # foreign-key check takes KEY SHARE): a second large load into the layer waits here, then finds
-    # it no longer empty and copies into the partition; a single map edit waits a moment too.
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+        return False
+    cursor.execute("SAVEPOINT bulk_locks")
     cursor.execute("SELECT 1 FROM user_layers WHERE id = %s FOR UPDATE", (coll.layer_id,))
-    cursor.execute(
-        "SELECT to_regclass('layer_features_l' || %(id)s) IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = %(id)s AND deleted_at IS NULL) "
-        "AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = %(id)s AND deleted_at IS NOT NULL)",
-        {"id": coll.layer_id})
-    if not cursor.fetchone()[0]:  # undo the locks (a release would keep them until the commit)
-        cursor.execute("ROLLBACK TO SAVEPOINT bulk_partition")
-        cursor.execute("RELEASE SAVEPOINT bulk_partition")
-        return None
-    cursor.execute("SELECT layer_partition_begin(%s)", (coll.layer_id,))
-    return cursor.fetchone()[0]
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+    if cursor.fetchone()[0]:
+        cursor.execute(
+            "SELECT to_regclass('layer_features_l' || %(id)s) IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = %(id)s AND deleted_at IS NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM layer_features WHERE layer_id = %(id)s AND deleted_at IS NOT NULL)",
+            {"id": coll.layer_id})
+        if cursor.fetchone()[0]:
+            cursor.execute("RELEASE SAVEPOINT bulk_locks")  # keeps both locks until the commit
+            return True
+    cursor.execute("ROLLBACK TO SAVEPOINT bulk_locks")  # gives both locks back (a release would keep them)
+    cursor.execute("RELEASE SAVEPOINT bulk_locks")
+    return False
 
 
 def _attach(cursor, layer_id: int) -> None:

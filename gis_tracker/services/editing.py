@@ -336,9 +336,14 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     session.flush()
     _keep_version(session, coll, row, "split", user.username)
     created = []
-    for number, geom in enumerate(geoms[1:], start=2):
+    taken: set[str] = set()  # unique values handed out to earlier parts of this split
+    for geom in geoms[1:]:
         new = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
-        _apply_properties(coll, new, _copied_attributes(coll, row, number), replace=True)
+        if coll.storage == "jsonb":
+            _apply_properties(coll, new, _row_properties(coll, row), replace=True)
+        else:
+            for name, value in _copied_columns(session, coll, row, taken).items():
+                setattr(new, name, value)
         new.geom = _geom_expr(geom)
         new.version = 1
         new.created_by = new.updated_by = user.username
@@ -361,43 +366,56 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     return results
 
 
-def _copied_attributes(coll: Collection, row, number: int) -> dict:
-    """Return the attributes a new part takes from the split feature, as stored (already valid).
+NOT_COPIED = {"id", "geom", "version", "created_at", "created_by", "updated_at", "updated_by",
+              "deleted_at", "deleted_by"}
 
-    A column that must be unique (a zone's ``code``) gets ``-<part number>``
-    appended, so 清水塘片区's QST splits into QST and QST-2; should that exist
-    already, the whole split is refused (409) and nothing changes.
+
+def _copied_columns(session: Session, coll: Collection, row, taken: set[str]) -> dict:
+    """Return the column values a new part takes from the split feature, as stored.
+
+    Every column but the id, the geometry and the bookkeeping is copied — links
+    such as a zone's parent or a project's zone included.  A text column that
+    must be unique (a zone's ``code``) gets the next free ``-<n>`` suffix, so
+    QST splits into QST and QST-2 (or QST-3 if QST-2 exists already).
     """
-    values = _row_properties(coll, row)
-    if coll.storage == "jsonb":
-        return values
-    columns = coll.model.__table__.columns
     copied = {}
-    for f in coll.fields:
-        if not f.editable or f.name not in values:
+    for column in coll.model.__table__.columns:
+        if column.name in NOT_COPIED or column.computed is not None:
             continue
-        value = values[f.name]
-        column = columns.get(f.name)
-        if column is not None and column.unique and isinstance(value, str):
-            suffix = f"-{number}"
-            limit = getattr(column.type, "length", None) or len(value) + len(suffix)
-            value = value[:limit - len(suffix)] + suffix
-        copied[f.name] = value
+        value = getattr(row, column.key)
+        if column.unique and isinstance(value, str):
+            value = _next_free(session, column, value, taken)
+            taken.add(value)
+        copied[column.key] = value
     return copied
+
+
+def _next_free(session: Session, column, value: str, taken: set[str]) -> str:
+    """Return ``value-<n>`` for the smallest n ≥ 2 not used in ``column`` (nor in ``taken``)."""
+    limit = getattr(column.type, "length", None) or 200
+    used = set(session.scalars(select(column).where(column.like(f"{value[:limit - 4]}-%"))).all()) | taken
+    for n in range(2, 10_000):
+        suffix = f"-{n}"
+        candidate = value[:limit - len(suffix)] + suffix
+        if candidate not in used:
+            return candidate
+    raise Conflict("没有可用的编号 / no free code for the new part", code="duplicate")
 
 
 def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[BaseGeometry]) -> None:
     """Refuse parts that overlap, stray outside the feature or do not add up to it (EPSG:4547 m²)."""
     from ..spatial.measure import reproject
 
-    whole = shapely.from_wkb(bytes(session.scalar(select(func.ST_AsBinary(coll.model.geom))
-                                                  .where(coll.model.id == row.id))))
-    pieces = [reproject(g, WGS84, STORAGE_SRID) for g in geoms]
+    whole = shapely.make_valid(shapely.from_wkb(bytes(session.scalar(
+        select(func.ST_AsBinary(coll.model.geom)).where(coll.model.id == row.id)))))
+    pieces = [shapely.make_valid(reproject(g, WGS84, STORAGE_SRID)) for g in geoms]  # valid after rounding too
     areas = [p.area for p in pieces]
     total, union = sum(areas), shapely.union_all(pieces)
     tolerance = SPLIT_AREA_TOLERANCE * whole.area
+    # Each part on the feature: what lies outside it is rounding (≤ 0.5 m² or 0.1 % of the part).
+    outside = max(p.difference(whole).area - max(0.5, 0.001 * p.area) for p in pieces)
     if (min(areas) <= 0 or abs(total - whole.area) > tolerance or union.area < total * 0.999
-            or union.symmetric_difference(whole).area > tolerance):
+            or union.symmetric_difference(whole).area > tolerance or outside > 0):
         raise Unprocessable(
             f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²） / the parts must not "
             f"overlap and must make up the feature", code="bad_split", details={"field": "parts"})

@@ -15,6 +15,7 @@ import math
 from datetime import datetime, timezone
 
 import psycopg2
+import psycopg2.errors
 import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 from sqlalchemy import func, select, text
@@ -31,7 +32,7 @@ from .attributes import check_properties
 
 LOGGER = logging.getLogger(__name__)
 BATCH = 5000
-IMPORT_STATEMENT_TIMEOUT = "30min"
+IMPORT_STATEMENT_TIMEOUT = "30min"  # statement and lock timeout of an import job
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 
@@ -165,14 +166,22 @@ def _insert(session: Session, coll: catalog.Collection, rows: list, username: st
             progress(40 + int(50 * done / total), "写入要素 / writing features")
     # A background job, not a web request: one COPY of a million features may take longer than
     # the statement timeout web requests run under.
-    session.execute(text("SELECT set_config('statement_timeout', :t, true)"), {"t": IMPORT_STATEMENT_TIMEOUT})
+    # and may wait for locks (another import) longer than a web request would.
+    for setting in ("statement_timeout", "lock_timeout"):
+        session.execute(text("SELECT set_config(:s, :t, true)"), {"s": setting, "t": IMPORT_STATEMENT_TIMEOUT})
     try:
         return bulk_insert.copy_features(session, coll, rows, username, copied)
     except psycopg2.IntegrityError as exc:  # COPY speaks to the driver directly: its errors come unwrapped
         session.rollback()
         raise Unprocessable(f"数据不符合数据库约束，未导入 / the data breaks a database constraint "
                             f"({str(exc).splitlines()[0][:120]})", code="constraint") from None
-    except psycopg2.OperationalError as exc:  # lock timeout, deadlock, cancelled: nothing stored, try again
+    except psycopg2.errors.QueryCanceled as exc:
+        session.rollback()
+        if ".read()" in str(exc):  # our own encoding failed mid-COPY: a bug, not a busy database
+            raise
+        raise Conflict("数据库繁忙，未导入任何数据，请稍后再导入 / the database was busy; nothing was stored, "
+                       f"try again ({str(exc).splitlines()[0][:80]})", code="database_busy") from None
+    except psycopg2.OperationalError as exc:  # lock timeout, deadlock: nothing stored, try again
         session.rollback()
         raise Conflict("数据库繁忙，未导入任何数据，请稍后再导入 / the database was busy; nothing was stored, "
                        f"try again ({str(exc).splitlines()[0][:80]})", code="database_busy") from None
@@ -198,6 +207,8 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
     # Cached tiles go in the import's own transaction: no reader can get a tile older than the data.
     # (The bulk hooks below — encroachment re-check, tiles again — run after the commit.)
     tiles.invalidate_collection(session, coll.id)
+    # So does the import's own status: once the rows are in, it can never be reopened and committed twice.
+    record.status, record.result = "committed", {**summary, "collection": coll.id}
     try:
         session.commit()
     except IntegrityError as exc:
@@ -205,8 +216,14 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
         raise Unprocessable(f"数据不符合数据库约束，未导入 / the data breaks a database constraint "
                             f"({str(exc.orig).splitlines()[0][:120]})", code="constraint") from None
     progress(92, "更新相关检查 / running checks")
-    extra = hooks.run_after_bulk(session, coll.id)
-    session.commit()
+    try:
+        extra = hooks.run_after_bulk(session, coll.id)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the data is stored; a failed re-check must not say otherwise
+        LOGGER.exception("checks after import %s failed", record.id)
+        session.rollback()
+        extra = {"checks_failed": "导入已完成，但相关检查失败，请在合规审查中重新检查 / imported; the checks "
+                                  "afterwards failed, run them again from the review page"}
     return {**summary, "collection": coll.id, "hooks": audit.jsonable(extra or {})}
 
 

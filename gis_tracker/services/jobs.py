@@ -11,8 +11,10 @@ generic failure.  Jobs survive the page: the user can leave and come back.
 Jobs run in threads of the serving process, so a restart or a crash ends
 them mid-way (their transaction rolls back: nothing half-written).  Every
 update stamps a heartbeat; :func:`reap_stale` reports a job silent for
-JOB_STALE_MINUTES (30) as failed (``interrupted``) and reopens the import it
-was committing, so nobody waits for ever on a progress bar.
+JOB_STALE_MINUTES (5) *whose worker is gone* (a running job's worker holds an
+advisory lock on its own connection, released when the process dies) as
+failed (``interrupted``) and reopens the import it was committing, so nobody
+waits for ever on a progress bar.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from ..models.job import Job
 
 LOGGER = logging.getLogger(__name__)
 Progress = Callable[[int, str | None], None]
+JOB_LOCK_SPACE = 0x5F1A  # first key of the (space, job id) advisory locks a running job holds
 
 
 def _update(app: Flask, job_id: int, **values) -> None:
@@ -44,6 +47,21 @@ def _update(app: Flask, job_id: int, **values) -> None:
 
 
 def _run(app: Flask, job_id: int, fn: Callable[..., dict], params: dict) -> None:
+    with app.app_context():
+        # While the job runs its worker holds an advisory lock on a connection of its own: the
+        # reaper can then tell a dead worker (lock free) from a slow one, whatever the heartbeat says.
+        guard = app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            guard.execute(select(func.pg_advisory_lock(JOB_LOCK_SPACE, job_id)))
+            _run_guarded(app, job_id, fn, params)
+        finally:
+            try:
+                guard.execute(select(func.pg_advisory_unlock(JOB_LOCK_SPACE, job_id)))
+            finally:
+                guard.close()
+
+
+def _run_guarded(app: Flask, job_id: int, fn: Callable[..., dict], params: dict) -> None:
     def progress(percent: int, message: str | None = None) -> None:
         _update(app, job_id, progress=max(0, min(100, int(percent))), message=message)
 
@@ -82,12 +100,15 @@ def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
     """Mark queued/running jobs silent for ``minutes`` as failed, reopen their imports; return their ids."""
     from ..models import DataImport
 
-    minutes = float(current_app.config.get("JOB_STALE_MINUTES", 30)) if minutes is None else minutes
+    minutes = float(current_app.config.get("JOB_STALE_MINUTES", 5)) if minutes is None else minutes
     cutoff = datetime.now(timezone.utc) - timedelta(minutes=minutes)
-    stale = list(session.scalars(
+    candidates = list(session.scalars(
         select(Job).where(Job.status.in_(("queued", "running")),
                           func.coalesce(Job.heartbeat_at, Job.created_at) < cutoff)
         .with_for_update(skip_locked=True)))
+    # Only jobs whose worker is gone: a live worker holds its job's advisory lock (see _run).
+    stale = [job for job in candidates
+             if session.scalar(select(func.pg_try_advisory_xact_lock(JOB_LOCK_SPACE, job.id)))]
     now = datetime.now(timezone.utc)
     for job in stale:
         job.status, job.error_code, job.finished_at = "failed", "interrupted", now

@@ -300,7 +300,7 @@ def test_tiles_are_fresh_when_an_import_commits(app, client, headers, tmp_path, 
     assert count() == 2 * cached  # the same features again, imported a second time
 
 
-def test_an_import_whose_job_died_is_reopened_not_left_committing(client, headers, session, tmp_path):
+def test_an_import_whose_job_died_is_reopened_not_left_committing(app, client, headers, session, tmp_path):
     """A restart ends background jobs mid-way; after JOB_STALE_MINUTES without a heartbeat both say so."""
     source = tmp_path / "died.geojson"
     sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
@@ -320,5 +320,17 @@ def test_an_import_whose_job_died_is_reopened_not_left_committing(client, header
     job = client.get(f"/api/jobs/{job_id}", headers=headers).get_json()
     assert job["status"] == "failed" and job["error_code"] == "interrupted" and "/" in job["message"]
     assert client.get(f"/api/jobs/{alive}", headers=headers).get_json()["status"] == "running"  # just slow
-    session.execute(text("UPDATE jobs SET status = 'failed' WHERE id = :id"), {"id": alive})
+
+    # Silent for two hours but its worker still holds the job's lock: slow, not dead.
+    from gis_tracker.services import jobs
+
+    session.execute(text("UPDATE jobs SET heartbeat_at = now() - interval '2 hours' WHERE id = :id"), {"id": alive})
     session.commit()
+    worker = app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        worker.execute(text("SELECT pg_advisory_lock(:s, :id)"), {"s": jobs.JOB_LOCK_SPACE, "id": alive})
+        assert client.get(f"/api/jobs/{alive}", headers=headers).get_json()["status"] == "running"
+    finally:
+        worker.execute(text("SELECT pg_advisory_unlock(:s, :id)"), {"s": jobs.JOB_LOCK_SPACE, "id": alive})
+        worker.close()
+    assert client.get(f"/api/jobs/{alive}", headers=headers).get_json()["status"] == "failed"  # now gone

@@ -125,19 +125,29 @@ def test_split_into_three_keeps_dates_and_renames_unique_codes(app, planner):
         "type": "Feature", "geometry": SQUARE,
         "properties": {"code": code, "name": "测试分割片区", "level": "sub_area"}})
     assert zone.status_code == 201, zone.get_json()
+    from sqlalchemy import text
+
+    with app.app_context():  # a sub-area of 清水塘片区: the link must survive the split
+        db.session.execute(text("UPDATE zones SET parent_id = (SELECT id FROM zones WHERE code = 'QST') "
+                                "WHERE id = :id"), {"id": zone.get_json()["id"]})
+        db.session.commit()
+    etag = planner.get(f"/ogc/collections/zones/items/{zone.get_json()['id']}").headers["ETag"]
     resp = _send(planner, "POST", f"/ogc/collections/zones/items/{zone.get_json()['id']}/split",
-                 {"parts": [p["geometry"] for p in parts]}, zone.headers["ETag"])
+                 {"parts": [p["geometry"] for p in parts]}, etag)
     assert resp.status_code == 200, resp.get_json()
     assert [f["properties"]["code"] for f in resp.get_json()["features"]] == [code, f"{code}-2", f"{code}-3"]
     with app.app_context():
-        from sqlalchemy import text
+        parents = db.session.scalars(text("SELECT DISTINCT parent_id FROM zones WHERE code LIKE :c"),
+                                     {"c": code + "%"}).all()
+        assert parents == [db.session.scalar(text("SELECT id FROM zones WHERE code = 'QST'"))]
 
         # Gone for good: other tests count the top-level zones (deleted ones included).
         db.session.execute(text("DELETE FROM zones WHERE code LIKE :c"), {"c": code + "%"})
         db.session.commit()
 
 
-@pytest.mark.parametrize("problem", ["stale", "overlap", "elsewhere", "no_if_match", "one_part", "not_a_list"])
+@pytest.mark.parametrize("problem", ["stale", "overlap", "elsewhere", "part_outside", "no_if_match", "one_part",
+                                     "not_a_list"])
 def test_a_refused_split_changes_nothing(app, planner, problem):
     name = unique("拒绝分割")
     fid, etag, parts = _project_to_split(planner, name)
@@ -153,6 +163,10 @@ def test_a_refused_split_changes_nothing(app, planner, problem):
         moved = [{"type": "Polygon", "coordinates": [[[x + 0.01, y] for x, y in p["coordinates"][0]]]}
                  for p in parts]
         body, status = {"parts": moved}, 422
+    elif problem == "part_outside":  # the whole feature again, plus a sliver of the neighbour's land
+        sliver = {"type": "Polygon", "coordinates": [[[113.102, 27.950], [113.10201, 27.950], [113.10201, 27.952],
+                                                      [113.102, 27.952], [113.102, 27.950]]]}
+        body, status = {"parts": [SQUARE, sliver]}, 422
     elif problem == "no_if_match":
         sent_etag, status = None, 428
     elif problem == "one_part":
