@@ -294,3 +294,13 @@ def get(collection_id: str, session=None) -> Collection | None:
     layer = session.scalar(select(UserLayer).where(UserLayer.name == collection_id,
                                                    UserLayer.deleted_at.is_(None)))
     return user_layer_collection(layer) if layer is not None else None
+
+
+def require(collection_id: str, session) -> Collection:
+    """Return the collection ``collection_id`` (user layers included), or raise 404 ``unknown_collection``."""
+    from .errors import NotFound
+
+    found = get(collection_id, session)
+    if found is None:
+        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
+    return found

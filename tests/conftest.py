@@ -100,6 +100,12 @@ def api_token(app):
 
 
 @pytest.fixture()
+def headers(api_token):
+    """Request headers authenticating as the planner with the API token."""
+    return {"Authorization": f"Bearer {api_token}"}
+
+
+@pytest.fixture()
 def session(app):
     """A database session inside an app context (for service-level tests)."""
     with app.app_context():

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from .. import catalog
 from ..db import db
 from ..security import current_user
 from ..services import deleted_features
-from .ogc_write import _collection
 
 bp = Blueprint("deleted_features", __name__, url_prefix="/api/collections")
 
@@ -14,5 +14,5 @@ bp = Blueprint("deleted_features", __name__, url_prefix="/api/collections")
 @bp.get("/<collection_id>/deleted")
 def deleted(collection_id: str):
     """List a collection's deleted features, most recent first (admins)."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     return jsonify(deleted_features.list_deleted(db.session, coll, current_user()))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import catalog
 from ..db import db
-from ..errors import BadParameter, NotFound
+from ..errors import BadParameter
 from ..security import current_user
 from ..services import imports, jobs, layer_export, rasters, zonal
 from .params import parse_item_query
@@ -96,16 +96,10 @@ def _send(exported: layer_export.ExportedFile) -> Response:
     return resp
 
 
-def _collection(collection_id: str) -> catalog.Collection:
-    coll = catalog.get(collection_id, db.session)
-    if coll is None:
-        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
-    return coll
-
 
 def export_items(collection_id: str, fmt: str) -> Response:
     """Answer ``/ogc/collections/{id}/items?f=<format>`` with the exporter's file (filters and crs honoured)."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     cfg = current_app.config
     query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"], coll)
     paged = "limit" in request.args or "offset" in request.args
@@ -115,7 +109,7 @@ def export_items(collection_id: str, fmt: str) -> Response:
 @bp.get("/exports/<collection_id>")
 def export_layer(collection_id: str):
     """Download a whole layer (filtered like OGC items) as ``format`` in ``crs``."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     args = request.args.to_dict()
     fmt = args.pop("format", None)
     layer_export.check_format(fmt)

@@ -31,12 +31,6 @@ CONFORMANCE = [
 GEOJSON = "application/geo+json"
 
 
-def _collection_or_404(collection_id: str) -> catalog.Collection:
-    coll = catalog.get(collection_id, db.session)
-    if coll is None:
-        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
-    return coll
-
 
 def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) -> dict:
     base = url_for("ogc.collection", collection_id=coll.id, _external=True)
@@ -113,7 +107,7 @@ def collections():
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
     """Describe one collection."""
-    coll = _collection_or_404(collection_id)
+    coll = catalog.require(collection_id, db.session)
     doc = _collection_doc(coll, features.extent(db.session, coll))
     return _doc(doc, doc["title"], [{"href": url_for("ogc.collections", f="html"),
                                      "title": pick("集合", "Collections")}])
@@ -131,7 +125,7 @@ def items(collection_id: str):
     """Return features as a GeoJSON FeatureCollection, paged with ``next`` links."""
     if request.args.get("f") in exchange.OGC_EXPORT_FORMATS:  # a file download (data exchange)
         return exchange.export_items(collection_id, request.args["f"])
-    coll = _collection_or_404(collection_id)
+    coll = catalog.require(collection_id, db.session)
     cfg = current_app.config
     query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"], coll)
     page = features.query_items(db.session, coll, query)
@@ -168,7 +162,7 @@ def item_etag(collection_id: str, fid: int, version: int) -> str:
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
     """Return one feature with its ETag."""
-    coll = _collection_or_404(collection_id)
+    coll = catalog.require(collection_id, db.session)
     fid = parse_feature_id(feature_id)
     query = parse_item_query({k: v for k, v in request.args.items() if k in ("crs", "f", "lang")},
                              1, 1, coll)

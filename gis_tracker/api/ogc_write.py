@@ -16,12 +16,6 @@ bp = Blueprint("ogc_write", __name__, url_prefix="/ogc")
 JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
 
 
-def _collection(collection_id: str) -> catalog.Collection:
-    coll = catalog.get(collection_id, db.session)
-    if coll is None:
-        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
-    return coll
-
 
 def _fid(raw: str) -> int:
     fid = parse_feature_id(raw)
@@ -61,7 +55,7 @@ def _max_vertices() -> int:
 @bp.post("/collections/<collection_id>/items")
 def create_item(collection_id: str):
     """Create a feature (201 with Location and ETag)."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     result = editing.create(db.session, coll, json_body(), current_user(), _max_vertices())
     return write_response(result, 201, coll.id)
 
@@ -69,7 +63,7 @@ def create_item(collection_id: str):
 @bp.put("/collections/<collection_id>/items/<feature_id>")
 def replace_item(collection_id: str, feature_id: str):
     """Replace a feature; requires If-Match."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     result = editing.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
                             request.headers.get("If-Match"), _max_vertices(), replace=True)
     return write_response(result, 200, coll.id)
@@ -78,7 +72,7 @@ def replace_item(collection_id: str, feature_id: str):
 @bp.patch("/collections/<collection_id>/items/<feature_id>")
 def update_item(collection_id: str, feature_id: str):
     """Update some attributes and/or the geometry; requires If-Match."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     result = editing.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
                             request.headers.get("If-Match"), _max_vertices(), replace=False)
     return write_response(result, 200, coll.id)
@@ -87,7 +81,7 @@ def update_item(collection_id: str, feature_id: str):
 @bp.delete("/collections/<collection_id>/items/<feature_id>")
 def delete_item(collection_id: str, feature_id: str):
     """Delete a feature (kept, restorable by an admin); requires If-Match."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     result = editing.delete(db.session, coll, _fid(feature_id), current_user(), request.headers.get("If-Match"))
     resp = Response(status=204)
     resp.headers["ETag"] = result.etag
@@ -97,7 +91,7 @@ def delete_item(collection_id: str, feature_id: str):
 @bp.post("/collections/<collection_id>/items/<feature_id>/split")
 def split_item(collection_id: str, feature_id: str):
     """Split a polygon into parts in one transaction ({"parts": [geometry, …]}); requires If-Match."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     results = editing.split(db.session, coll, _fid(feature_id), json_body(), current_user(),
                             request.headers.get("If-Match"), _max_vertices())
     body = {"type": "FeatureCollection",

@@ -5,7 +5,6 @@ from flask import Blueprint, Response, jsonify, url_for
 
 from .. import catalog
 from ..db import db
-from ..errors import NotFound
 from ..i18n import pick
 from ..services import features, tiles
 
@@ -13,24 +12,18 @@ bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _collection(collection_id: str) -> catalog.Collection:
-    coll = catalog.get(collection_id, db.session)
-    if coll is None:
-        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
-    return coll
-
 
 @bp.get("/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
 def tile(collection_id: str, z: int, x: int, y: int):
     """Return one Mapbox vector tile of the collection."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     return Response(tiles.get_tile(db.session, coll, z, x, y), mimetype=MVT)
 
 
 @bp.get("/<collection_id>.json")
 def tilejson(collection_id: str):
     """Return the TileJSON 3.0 description of a collection's tiles."""
-    coll = _collection(collection_id)
+    coll = catalog.require(collection_id, db.session)
     template = url_for("tiles.tile", collection_id=coll.id, z=0, x=0, y=0, _external=True)
     template = template.replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
     return jsonify({

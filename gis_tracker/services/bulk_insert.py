@@ -105,9 +105,6 @@ class _LazyCsv:
         out, self._pending = self._pending[:size], self._pending[size:]
         return out
 
-    def readline(self, size: int = -1) -> str:  # psycopg2 only uses read(); present for completeness
-        return self.read(size)
-
 
 def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, BaseGeometry]],
                   username: str | None, progress: Callable[[int], None] | None = None) -> list[int]:

@@ -338,12 +338,7 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     created = []
     taken: set[str] = set()  # unique values handed out to earlier parts of this split
     for geom in geoms[1:]:
-        new = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
-        if coll.storage == "jsonb":
-            _apply_properties(coll, new, _row_properties(coll, row), replace=True)
-        else:
-            for name, value in _copied_columns(session, coll, row, taken).items():
-                setattr(new, name, value)
+        new = coll.model(**_copied_columns(session, coll, row, taken))
         new.geom = _geom_expr(geom)
         new.version = 1
         new.created_by = new.updated_by = user.username
@@ -374,7 +369,8 @@ def _copied_columns(session: Session, coll: Collection, row, taken: set[str]) ->
     """Return the column values a new part takes from the split feature, as stored.
 
     Every column but the id, the geometry and the bookkeeping is copied — links
-    such as a zone's parent or a project's zone included.  A text column that
+    such as a zone's parent or a project's zone included, a user layer's id and
+    attributes (``properties``, copied, not shared) too.  A text column that
     must be unique (a zone's ``code``) gets the next free ``-<n>`` suffix, so
     QST splits into QST and QST-2 (or QST-3 if QST-2 exists already).
     """
@@ -386,7 +382,7 @@ def _copied_columns(session: Session, coll: Collection, row, taken: set[str]) ->
         if column.unique and isinstance(value, str):
             value = _next_free(session, column, value, taken)
             taken.add(value)
-        copied[column.key] = value
+        copied[column.key] = dict(value) if isinstance(value, dict) else value
     return copied
 
 

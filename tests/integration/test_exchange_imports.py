@@ -23,11 +23,6 @@ def exchange_dirs(app, tmp_path_factory):
         yield
 
 
-@pytest.fixture()
-def headers(api_token):
-    return {"Authorization": f"Bearer {api_token}"}
-
-
 def _import_new(client, headers, path, name, **options):
     resp = upload(client, headers, path, **options)
     assert resp.status_code == 201, resp.get_json()

@@ -10,7 +10,6 @@ from rasterio.io import MemoryFile
 from sqlalchemy import select
 
 from gis_tracker.models import AuditEntry, Raster
-from gis_tracker.services import rasters
 from tests.exchange_support import sandbox
 
 
@@ -19,11 +18,6 @@ def sample_rasters(app, tmp_path_factory):
     """Load the synthetic sample rasters into a private raster directory (removed afterwards)."""
     with sandbox(app, tmp_path_factory, load_rasters=True):
         yield
-
-
-@pytest.fixture()
-def headers(api_token):
-    return {"Authorization": f"Bearer {api_token}"}
 
 
 def test_samples_are_stored_as_cogs_with_metadata(client, headers, app):

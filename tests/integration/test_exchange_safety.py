@@ -18,11 +18,6 @@ def exchange_dirs(app, tmp_path_factory):
         yield
 
 
-@pytest.fixture()
-def headers(api_token):
-    return {"Authorization": f"Bearer {api_token}"}
-
-
 def _counts(session):
     session.rollback()
     return tuple(session.scalar(select(func.count()).select_from(m)) for m in (DataImport, UserLayer, Raster))
