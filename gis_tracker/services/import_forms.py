@@ -8,7 +8,7 @@ from ..i18n import pick
 from ..models import DataImport
 from ..spatial import crs as crsmod
 from ..spatial.encoding import ENCODING_CHOICES
-from . import imports, jobs, map_config
+from . import imports, jobs, map_config, map_texts
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date")
 STATUS_LABELS = {"previewed": ("待确认", "Awaiting confirmation"), "committing": ("导入中", "Importing"),
@@ -31,8 +31,10 @@ def writable_targets(session: Session, user) -> list[tuple[str, str]]:
 def page_context(session: Session, user, record: DataImport, target: str | None) -> dict:
     """Return everything the import page needs (preview, proposed fields, mapping, job, district outline)."""
     preview = record.preview or {}
+    texts = map_texts.texts()
     context = {"record": record, "preview": preview, "status_labels": STATUS_LABELS,
                "new_fields": imports.default_new_fields(preview), "field_types": FIELD_TYPES,
+               "type_labels": {t: texts[f"type_{t}"] for t in FIELD_TYPES},  # the map's labels: 文本, 整数, …
                "targets": writable_targets(session, user), "target": None, "mapping": {},
                "job": None, "map_data": {"extent": preview.get("extent"), "shapes": preview.get("shapes") or [],
                                          "district": map_config._district_outline(session)},

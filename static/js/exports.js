@@ -35,6 +35,18 @@
     return { kind: "meeting_pack", as_of: data.get("as_of"), title: data.get("title") };
   }
 
+  /* Show the new export in the history: the table as the server renders this page now. */
+  function refreshHistory() {
+    return fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (resp) { return resp.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#export-history tbody");
+        var old = document.querySelector("#export-history tbody");
+        if (fresh && old) { old.replaceWith(fresh); }
+      })
+      .catch(function () { /* the download link above still works */ });
+  }
+
   function poll(jobUrl, buttons) {
     fetch(jobUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (resp) { return resp.json(); })
@@ -45,7 +57,7 @@
           link.textContent = i18n.download + "：" + job.result.filename;
           link.hidden = false;
           buttons.forEach(function (b) { b.disabled = false; });
-          document.body.dataset.exportDone = String(job.result.id);
+          refreshHistory().then(function () { document.body.dataset.exportDone = String(job.result.id); });
         } else if (job.status === "failed") {
           show(100, i18n.failed + "：" + (job.message || ""), true);
           buttons.forEach(function (b) { b.disabled = false; });

@@ -91,6 +91,8 @@ def test_export_button_carries_the_map_view_and_the_page_makes_a_pdf(app, browse
     assert page.evaluate("document.body.dataset.exportDone") != "failed", page.locator("#export-progress").inner_text()
     link = page.locator("#export-progress .download-link")
     assert "浏览器导出测试" in link.inner_text()
+    done = page.evaluate("document.body.dataset.exportDone")
+    assert "浏览器导出测试" in page.locator(f"#export-history tr[data-export-id='{done}']").inner_text()  # listed now
     with page.expect_download() as info:
         link.click()
     saved = tmp_path / "download.pdf"
