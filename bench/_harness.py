@@ -27,8 +27,9 @@ from gis_tracker import create_app  # noqa: E402
 from gis_tracker.config import TestConfig  # noqa: E402
 from gis_tracker.db import db  # noqa: E402
 from gis_tracker.localdb import RUNTIME_ROLE  # noqa: E402
-from gis_tracker.services import accounts, migrations, sample_data  # noqa: E402
-from gis_tracker.tempcluster import ThrowawayCluster, free_port  # noqa: E402
+from gis_tracker.services.accounts import users
+from gis_tracker.services.platform import migrations, sample_data  # noqa: E402
+from tests.support.tempcluster import ThrowawayCluster, free_port  # noqa: E402
 
 PASSWORD = "bench-password-1"
 
@@ -69,8 +70,8 @@ def start_stack(workers: int = 3, threads: int = 8) -> Stack:
         migrations.upgrade(db.migration_engine, app_role=db.app_role)
         sample_data.load(db.session)
         for role in ("admin", "planner", "relocation_officer", "viewer"):
-            accounts.create_user(db.session, role, role, PASSWORD)
-            tokens[role] = accounts.issue_token(db.session, role, "bench")
+            users.create_user(db.session, role, role, PASSWORD)
+            tokens[role] = users.issue_token(db.session, role, "bench")
         db.session.close()
     app.extensions["db_engine"].dispose()
     port = free_port()

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from gis_tracker import localdb  # noqa: E402
 from gis_tracker.models.encroachment import EncroachmentRule  # noqa: E402
-from gis_tracker.services import encroachment, migrations  # noqa: E402
+from gis_tracker.services.encroachment import check
+from gis_tracker.services.platform import migrations  # noqa: E402
 
 CENTRE = (416000.0, 3090000.0)  # EPSG:4547, inside the district
 RADIUS = 4000.0
@@ -90,7 +91,7 @@ def timed(fn, repeat: int = 2):
 def subdivided_vs_naive(session: Session, area_id: int, rule: EncroachmentRule, ids: list[int]) -> float:
     """Compare our measurement on parts with the naive query on the raw polygon; return the speed-up."""
     def ours():
-        encroachment._measure(session, [rule], ids)
+        check._measure(session, [rule], ids)
         rows = session.execute(text("SELECT pid, overlap_m2 FROM enc_measure")).all()
         return {r.pid: r.overlap_m2 for r in rows if r.overlap_m2 > 0}
 
@@ -117,7 +118,7 @@ def parts(session: Session, area_id: int) -> int:
 
 def set_based_vs_loop(session: Session, area_id: int, ids: list[int], loop_n: int) -> float:
     """Re-check after a layer edit: one set-based pass vs one recheck per project; return the speed-up."""
-    encroachment.recheck(session, project_ids=ids, username="bench")
+    check.recheck(session, project_ids=ids, username="bench")
     session.commit()
     # The layer edit: the protected area moves 60 m east (its parts are re-subdivided by the trigger).
     session.execute(text("UPDATE protected_areas SET geom = ST_Translate(geom, 60, 0) WHERE id = :id"),
@@ -125,7 +126,7 @@ def set_based_vs_loop(session: Session, area_id: int, ids: list[int], loop_n: in
     session.commit()
 
     start = time.perf_counter()
-    report = encroachment.recheck(session, project_ids=ids, username="bench")
+    report = check.recheck(session, project_ids=ids, username="bench")
     t_set = time.perf_counter() - start
     set_state = flag_state(session)
     session.rollback()
@@ -133,7 +134,7 @@ def set_based_vs_loop(session: Session, area_id: int, ids: list[int], loop_n: in
     sample = ids[:loop_n]
     start = time.perf_counter()
     for pid in sample:
-        encroachment.recheck(session, project_ids=[pid], username="bench")
+        check.recheck(session, project_ids=[pid], username="bench")
     t_loop = (time.perf_counter() - start) * len(ids) / len(sample)
     if len(sample) == len(ids):
         assert flag_state(session) == set_state, "looping and set-based re-checks disagree"

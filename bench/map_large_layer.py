@@ -30,7 +30,8 @@ from gis_tracker import create_app, localdb  # noqa: E402
 from gis_tracker.config import TestConfig  # noqa: E402
 from gis_tracker.db import db  # noqa: E402
 from gis_tracker.models import LayerFeature, UserLayer  # noqa: E402
-from gis_tracker.services import accounts, migrations, sample_data  # noqa: E402
+from gis_tracker.services.accounts import users
+from gis_tracker.services.platform import migrations, sample_data  # noqa: E402
 
 PASSWORD = "bench-password-1"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,7 +42,7 @@ def prepare(app, count: int) -> None:
     with app.app_context():
         migrations.upgrade(db.migration_engine, app_role=db.app_role)  # owner migrates; app is restricted
         sample_data.load(db.session)
-        accounts.create_user(db.session, "viewer", "viewer", PASSWORD)
+        users.create_user(db.session, "viewer", "viewer", PASSWORD)
         layer = UserLayer(name="parcels_bench", title="地块（基准）", geometry_type="Polygon",
                           fields=[{"name": "n", "type": "integer"}], style={"color": "#884400"},
                           created_by="bench", updated_by="bench")

@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from gis_tracker import create_app, localdb  # noqa: E402
 from gis_tracker.config import TestConfig  # noqa: E402
 from gis_tracker.db import db  # noqa: E402
-from gis_tracker.services import ledger, migrations, relocation_dashboard, relocation_status, sample_data  # noqa: E402
-from gis_tracker.services.relocation_status import EnterpriseFilter  # noqa: E402
+from gis_tracker.services.relocation import ledger, dashboard, status
+from gis_tracker.services.platform import migrations, sample_data  # noqa: E402
+from gis_tracker.services.relocation.status import EnterpriseFilter  # noqa: E402
 
 PAST = date(2018, 6, 30)
 
@@ -55,10 +56,10 @@ def main() -> None:
             sample_data.load(db.session)
             s = db.session
             cases = {
-                "statuses today (baseline)": lambda: relocation_status.statuses(s),
-                f"statuses as of {PAST}": lambda: relocation_status.statuses(s, PAST),
-                f"dashboard as of {PAST}": lambda: relocation_dashboard.dashboard(s, PAST),
-                f"table page as of {PAST}": lambda: relocation_status.table(s, EnterpriseFilter(as_of=PAST)),
+                "statuses today (baseline)": lambda: status.statuses(s),
+                f"statuses as of {PAST}": lambda: status.statuses(s, PAST),
+                f"dashboard as of {PAST}": lambda: dashboard.dashboard(s, PAST),
+                f"table page as of {PAST}": lambda: status.table(s, EnterpriseFilter(as_of=PAST)),
                 "ledger export xlsx (172 rows)": lambda: ledger.export(s, EnterpriseFilter(), "xlsx"),
             }
             for fn in cases.values():

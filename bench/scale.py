@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 from gis_tracker import create_app, localdb  # noqa: E402
 from gis_tracker.config import TestConfig  # noqa: E402
 from gis_tracker.db import db  # noqa: E402
-from gis_tracker.services import migrations  # noqa: E402
+from gis_tracker.services.platform import migrations  # noqa: E402
 
 DB_NAME = "shifeng_bench_scale"
 X0, Y0, X1, Y1 = 404000, 3082000, 424000, 3100000  # inside the district, EPSG:4547 metres
@@ -154,9 +154,9 @@ def bench_items(app) -> None:
     from geoalchemy2.shape import to_shape
     from shapely.geometry import mapping
 
-    from gis_tracker import catalog
+    from gis_tracker.services.features import catalog
     from gis_tracker.models import LayerFeature
-    from gis_tracker.services.features import ItemQuery, query_items
+    from gis_tracker.services.features.reads import ItemQuery, query_items
     from gis_tracker.spatial.measure import reproject
 
     with app.app_context():
@@ -202,9 +202,9 @@ def _tiles_for_view(lon: float, lat: float, z: int, width: int = 1280, height: i
 
 def bench_mvt_bytes(app) -> None:
     """One 1280×720 view at zoom 14 of the parcels layer: MVT bytes vs GeoJSON bytes."""
-    from gis_tracker import catalog
-    from gis_tracker.services import tiles
-    from gis_tracker.services.features import ItemQuery, query_items
+    from gis_tracker.services.features import catalog
+    from gis_tracker.services.features import tiles
+    from gis_tracker.services.features.reads import ItemQuery, query_items
 
     with app.app_context():
         coll = catalog.get("parcels", db.session)
@@ -306,9 +306,9 @@ def bench_bulk_insert(app, n: int) -> None:
     """n features into a user layer: the import's COPY path vs ORM row inserts."""
     from shapely.geometry import box
 
-    from gis_tracker import catalog
+    from gis_tracker.services.features import catalog
     from gis_tracker.models import LayerFeature
-    from gis_tracker.services import bulk_insert
+    from gis_tracker.services.exchange import copy_loader
 
     with app.app_context():
         with create_engine(app.config["MIGRATION_DATABASE_URL"]).begin() as conn:
@@ -328,7 +328,7 @@ def bench_bulk_insert(app, n: int) -> None:
 
         def copy_way():
             session = db.session
-            bulk_insert.copy_features(session, copy_layer, rows, "bench")
+            copy_loader.copy_features(session, copy_layer, rows, "bench")
             session.commit()
 
         t_orm, _ = timed(orm_way, 1)
@@ -377,9 +377,9 @@ def main() -> int:
             bench_mvt_bytes(app)
         if "servers" in only:
             with app.app_context():
-                from gis_tracker.services import accounts
-                accounts.create_user(db.session, "bench", "viewer", "bench-password-1")
-                token = accounts.issue_token(db.session, "bench")
+                from gis_tracker.services.accounts import users
+                users.create_user(db.session, "bench", "viewer", "bench-password-1")
+                token = users.issue_token(db.session, "bench")
             bench_servers(url, token, args.seconds)
         if "bulk" in only:
             bench_bulk_insert(app, int(100_000 * scale))

@@ -36,7 +36,7 @@ def create_app(config: object | None = None) -> Flask:
                tiles_api.bp):
         app.register_blueprint(bp)
 
-    from .services import tiles
+    from .services.features import tiles
 
     tiles.register_hooks()
     from .api import deleted_features, geometry as geometry_api, user_layers as user_layers_api  # map editing
@@ -60,12 +60,12 @@ def create_app(config: object | None = None) -> Flask:
         mod.declare_access()
 
     from .api import flags as flags_api
-    from .services import encroachment
+    from .services.encroachment import check as encroachment_check
     from .web import flags as flags_pages
     for mod in (flags_api, flags_pages):  # encroachment flags and the 两型 review
         app.register_blueprint(mod.bp)
         mod.declare_access()
-    encroachment.init_app(app)
+    encroachment_check.init_app(app)
 
     from .api import exchange as exchange_api
     from .web import exchange as exchange_pages

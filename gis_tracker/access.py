@@ -30,10 +30,10 @@ PUBLIC = (ANONYMOUS, *ROLES)
 ANY_USER = ROLES
 ADMIN = ("admin",)
 # Feature writes: the route admits every editor; the collection's write_roles
-# (catalog.py) then decide per layer, e.g. relocation officers edit enterprises only.
+# (services/features/catalog.py) then decide per layer, e.g. relocation officers edit enterprises only.
 EDITORS = ("admin", "planner", "relocation_officer")
-LAYER_EDITORS = ("admin", "planner")  # planner-defined layers (services/user_layers.py)
-RELOCATION = ("admin", "relocation_officer")  # stage transitions and the ledger (services/relocation.py)
+LAYER_EDITORS = ("admin", "planner")  # planner-defined layers (services/features/user_layers.py)
+RELOCATION = ("admin", "relocation_officer")  # stage transitions and the ledger (services/relocation/transitions.py)
 
 ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     # public: login, static files, health checks (nothing else is reachable anonymously)
@@ -67,7 +67,7 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "feature_history.versions": {"GET": ANY_USER},
     "feature_history.restore_version": {"POST": EDITORS},
     "feature_history.restore_deleted": {"POST": ADMIN},
-    "jobs.job_status": {"GET": ANY_USER},  # owner or admin, checked in services/jobs.py
+    "jobs.job_status": {"GET": ANY_USER},  # owner or admin, checked in services/platform/jobs.py
     "deleted_features.deleted": {"GET": ADMIN},
     "geometry.split": {"POST": EDITORS},  # previews only; saving is ogc_write.split_item
     "geometry.repair": {"POST": EDITORS},

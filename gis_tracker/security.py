@@ -22,7 +22,7 @@ from . import access
 from .db import db
 from .errors import Forbidden, Unauthorized
 from .models import User
-from .services import accounts
+from .services.accounts import users
 
 LOGGER = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _load_user() -> None:
     g.user = None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        g.user = accounts.user_for_token(db.session, header[7:].strip())
+        g.user = users.user_for_token(db.session, header[7:].strip())
         g.auth_method = "token"
         return
     user_id = session.get("user_id")

@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 from gis_tracker import create_app, localdb
 from gis_tracker.config import TestConfig
 from gis_tracker.db import db
-from gis_tracker.services import accounts, migrations, sample_data
+from gis_tracker.services.accounts import users
+from gis_tracker.services.platform import migrations, sample_data
 
 PASSWORD = "test-password-1"
 ROLES = ("admin", "planner", "relocation_officer", "viewer")
@@ -47,8 +48,8 @@ def app(database_url):
         if not sample_data.has_data(db.session):
             sample_data.load(db.session)
         for role in ROLES:
-            if accounts.find_user(db.session, role) is None:
-                accounts.create_user(db.session, role, role, PASSWORD)
+            if users.find_user(db.session, role) is None:
+                users.create_user(db.session, role, role, PASSWORD)
         db.session.close()
     yield app
     app.extensions["db_engine"].dispose()
@@ -94,7 +95,7 @@ def viewer_client(client):
 def api_token(app):
     """A bearer token for the planner account."""
     with app.app_context():
-        token = accounts.issue_token(db.session, "planner", name="tests")
+        token = users.issue_token(db.session, "planner", name="tests")
         db.session.close()
     return token
 

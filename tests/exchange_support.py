@@ -118,7 +118,7 @@ def sandbox(app, tmp_path_factory, load_rasters: bool = False):
     and load the sample rasters themselves.
     """
     from gis_tracker.db import db
-    from gis_tracker.services import rasters
+    from gis_tracker.services.exchange import rasters
 
     old = {k: app.config[k] for k in ("IMPORT_DIR", "RASTER_DIR")}
     app.config["IMPORT_DIR"] = tmp_path_factory.mktemp("imports")

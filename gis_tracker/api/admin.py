@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ..errors import BadParameter
 from ..security import require_role
-from ..services import basemap_check as basemap
+from ..services.platform import basemap_check as basemap
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..security import current_user
-from ..services import deleted_features
+from ..services.features import deleted as deleted_features
 
 bp = Blueprint("deleted_features", __name__, url_prefix="/api/collections")
 

@@ -5,11 +5,12 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_user
-from ..services import imports, jobs, layer_export, rasters, zonal
+from ..services.exchange import imports, layer_export, rasters, zonal
+from ..services.platform import jobs
 from .params import parse_item_query
 
 bp = Blueprint("exchange_api", __name__, url_prefix="/api")

@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_username
-from ..services import exports, jobs
+from ..services.cartography import exports
+from ..services.platform import jobs
 
 bp = Blueprint("exports_api", __name__, url_prefix="/api/exports")
 

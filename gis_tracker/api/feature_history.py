@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..security import current_user
-from ..services import editing
+from ..services.features import writes
 from .ogc_write import _fid, write_response
 
 bp = Blueprint("feature_history", __name__, url_prefix="/api/collections")
@@ -16,14 +16,14 @@ bp = Blueprint("feature_history", __name__, url_prefix="/api/collections")
 def versions(collection_id: str, feature_id: str):
     """List a feature's versions, oldest first."""
     coll = catalog.require(collection_id, db.session)
-    return jsonify({"collection": coll.id, "versions": editing.history(db.session, coll, _fid(feature_id))})
+    return jsonify({"collection": coll.id, "versions": writes.history(db.session, coll, _fid(feature_id))})
 
 
 @bp.post("/<collection_id>/items/<feature_id>/versions/<int:version>/restore")
 def restore_version(collection_id: str, feature_id: str, version: int):
     """Make an earlier version current again (as a new version); requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    result = editing.restore_version(db.session, coll, _fid(feature_id), version, current_user(),
+    result = writes.restore_version(db.session, coll, _fid(feature_id), version, current_user(),
                                      request.headers.get("If-Match"))
     return write_response(result, 200, coll.id)
 
@@ -32,5 +32,5 @@ def restore_version(collection_id: str, feature_id: str, version: int):
 def restore_deleted(collection_id: str, feature_id: str):
     """Undelete a feature (admins)."""
     coll = catalog.require(collection_id, db.session)
-    result = editing.restore_deleted(db.session, coll, _fid(feature_id), current_user())
+    result = writes.restore_deleted(db.session, coll, _fid(feature_id), current_user())
     return write_response(result, 200, coll.id)

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_username, require_role
-from ..services import encroachment, encroachment_admin as admin, review
+from ..services.encroachment import check, flags as admin, review
 from .ogc_write import json_body
 
 bp = Blueprint("flags_api", __name__, url_prefix="/api")
@@ -27,7 +27,7 @@ def _flag(value: str | None) -> bool:
 def project_flags(project_id: int):
     """List a project's flags, most severe first (``include_cleared=1`` adds cleared ones)."""
     review.assess(db.session, project_id, with_map=False)  # 404 for an unknown project
-    return jsonify(encroachment.project_flags(db.session, project_id, _flag(request.args.get("include_cleared"))))
+    return jsonify(check.project_flags(db.session, project_id, _flag(request.args.get("include_cleared"))))
 
 
 @bp.get("/projects/<int:project_id>/flags.geojson")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from ..services import geometry_tools
+from ..services.features import geometry_tools
 from .ogc_write import json_body
 
 bp = Blueprint("geometry", __name__, url_prefix="/api/geometry")

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from ..db import db
 from ..security import current_user
-from ..services import jobs
+from ..services.platform import jobs
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
 

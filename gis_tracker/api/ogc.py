@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..errors import NotFound
 from ..i18n import pick
-from ..services import features
+from ..services.features import reads
 from . import ogc_html
 from .ogc_html import wants_html
 from .ogc_crs import CRS84, EPSG_URI, served_uris
@@ -95,7 +95,7 @@ def conformance():
 @bp.get("/collections")
 def collections():
     """List the collections."""
-    docs = [_collection_doc(c, features.extent(db.session, c))
+    docs = [_collection_doc(c, reads.extent(db.session, c))
             for c in catalog.all_collections(db.session).values()]
     return _doc({
         "collections": docs,
@@ -108,7 +108,7 @@ def collections():
 def collection(collection_id: str):
     """Describe one collection."""
     coll = catalog.require(collection_id, db.session)
-    doc = _collection_doc(coll, features.extent(db.session, coll))
+    doc = _collection_doc(coll, reads.extent(db.session, coll))
     return _doc(doc, doc["title"], [{"href": url_for("ogc.collections", f="html"),
                                      "title": pick("集合", "Collections")}])
 
@@ -128,7 +128,7 @@ def items(collection_id: str):
     coll = catalog.require(collection_id, db.session)
     cfg = current_app.config
     query = parse_item_query(request.args, cfg["OGC_DEFAULT_LIMIT"], cfg["OGC_MAX_LIMIT"], coll)
-    page = features.query_items(db.session, coll, query)
+    page = reads.query_items(db.session, coll, query)
     links = [_page_link(coll.id, "self", query.offset, query.limit)]
     if query.offset + len(page.features) < page.number_matched:
         links.append(_page_link(coll.id, "next", query.offset + query.limit, query.limit))
@@ -166,7 +166,7 @@ def item(collection_id: str, feature_id: str):
     fid = parse_feature_id(feature_id)
     query = parse_item_query({k: v for k, v in request.args.items() if k in ("crs", "f", "lang")},
                              1, 1, coll)
-    found = features.get_item(db.session, coll, fid, query) if fid is not None else None
+    found = reads.get_item(db.session, coll, fid, query) if fid is not None else None
     if found is None:
         raise NotFound(f"{coll.id} 中不存在要素 {feature_id[:40]!r} / no such feature", code="unknown_feature")
     text, version = found

@@ -5,11 +5,11 @@ import json
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..errors import BadParameter, NotFound
 from ..security import current_user
-from ..services import editing
+from ..services.features import writes
 from .params import parse_feature_id
 
 bp = Blueprint("ogc_write", __name__, url_prefix="/ogc")
@@ -36,7 +36,7 @@ def json_body() -> object:
         raise BadParameter("请求体不是有效的 JSON / the body is not valid JSON", code="bad_json") from None
 
 
-def write_response(result: editing.WriteResult, status: int, coll_id: str) -> Response:
+def write_response(result: writes.WriteResult, status: int, coll_id: str) -> Response:
     """Return the saved feature (plus hook results) with its ETag."""
     body = dict(result.feature or {})
     body.update(result.extra)
@@ -56,7 +56,7 @@ def _max_vertices() -> int:
 def create_item(collection_id: str):
     """Create a feature (201 with Location and ETag)."""
     coll = catalog.require(collection_id, db.session)
-    result = editing.create(db.session, coll, json_body(), current_user(), _max_vertices())
+    result = writes.create(db.session, coll, json_body(), current_user(), _max_vertices())
     return write_response(result, 201, coll.id)
 
 
@@ -64,7 +64,7 @@ def create_item(collection_id: str):
 def replace_item(collection_id: str, feature_id: str):
     """Replace a feature; requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    result = editing.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
+    result = writes.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
                             request.headers.get("If-Match"), _max_vertices(), replace=True)
     return write_response(result, 200, coll.id)
 
@@ -73,7 +73,7 @@ def replace_item(collection_id: str, feature_id: str):
 def update_item(collection_id: str, feature_id: str):
     """Update some attributes and/or the geometry; requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    result = editing.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
+    result = writes.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
                             request.headers.get("If-Match"), _max_vertices(), replace=False)
     return write_response(result, 200, coll.id)
 
@@ -82,7 +82,7 @@ def update_item(collection_id: str, feature_id: str):
 def delete_item(collection_id: str, feature_id: str):
     """Delete a feature (kept, restorable by an admin); requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    result = editing.delete(db.session, coll, _fid(feature_id), current_user(), request.headers.get("If-Match"))
+    result = writes.delete(db.session, coll, _fid(feature_id), current_user(), request.headers.get("If-Match"))
     resp = Response(status=204)
     resp.headers["ETag"] = result.etag
     return resp
@@ -92,7 +92,7 @@ def delete_item(collection_id: str, feature_id: str):
 def split_item(collection_id: str, feature_id: str):
     """Split a polygon into parts in one transaction ({"parts": [geometry, …]}); requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    results = editing.split(db.session, coll, _fid(feature_id), json_body(), current_user(),
+    results = writes.split(db.session, coll, _fid(feature_id), json_body(), current_user(),
                             request.headers.get("If-Match"), _max_vertices())
     body = {"type": "FeatureCollection",
             "features": [{**(r.feature or {}), **r.extra} for r in results],

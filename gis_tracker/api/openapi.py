@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ..services import openapi_spec
+from . import openapi_spec
 
 bp = Blueprint("openapi", __name__)
 

@@ -5,7 +5,7 @@ import math
 from datetime import date
 
 from ..errors import BadParameter
-from ..services.features import ItemQuery
+from ..services.features.reads import ItemQuery
 
 
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file,
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_user
-from ..services import attachments, ledger, relocation, relocation_dashboard, relocation_status
+from ..services.relocation import attachments, ledger, transitions, dashboard as relocation_dashboard, status
 from .ogc_write import json_body
 from .relocation_params import parse_as_of, parse_filter, parse_transition
 
@@ -33,7 +33,7 @@ def create_transition(enterprise_id: int):
         data, uploads = parse_transition(request.form.to_dict(), "ui"), _uploads()
     else:
         data, uploads = parse_transition(json_body(), "api"), []
-    result = relocation.record_transition(
+    result = transitions.record_transition(
         db.session, enterprise_id, data, current_user(), request.headers.get("If-Match"), uploads,
         current_app.config["DATA_DIR"], _max_bytes())
     body = {"transition": result.transition, "etag": result.etag, "feature": result.feature, **result.extra}
@@ -47,13 +47,13 @@ def create_transition(enterprise_id: int):
 def history(enterprise_id: int):
     """Return the enterprise's transitions, oldest first."""
     return jsonify({"enterprise_id": enterprise_id,
-                    "transitions": relocation.history(db.session, enterprise_id)})
+                    "transitions": transitions.history(db.session, enterprise_id)})
 
 
 @bp.get("/relocation/enterprises")
 def enterprises():
     """Return the relocation table (filters, sorting, paging, as-of) as JSON."""
-    page = relocation_status.table(db.session, parse_filter(request.args))
+    page = status.table(db.session, parse_filter(request.args))
     return jsonify({
         "as_of": page.as_of.isoformat(), "total": page.total, "page": page.page, "pages": page.pages,
         "enterprises": [{"id": s.id, "name": s.name, "credit_code": s.credit_code, "industry": s.industry,
@@ -80,7 +80,7 @@ def stage_map():
 @bp.get("/relocation/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
     """Send an attachment as a download (never rendered in the page)."""
-    found = relocation.attachment(db.session, attachment_id)
+    found = transitions.attachment(db.session, attachment_id)
     path = attachments.path_of(current_app.config["DATA_DIR"], found.storage_key)
     resp = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
     resp.headers["X-Content-Type-Options"] = "nosniff"

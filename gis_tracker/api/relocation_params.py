@@ -5,8 +5,8 @@ from datetime import date
 
 from ..errors import BadParameter, Unprocessable
 from ..rules.stages import PATH_LABELS, STAGE_CODES
-from ..services.relocation import TransitionInput
-from ..services.relocation_status import SORT_KEYS, EnterpriseFilter
+from ..services.relocation.transitions import TransitionInput
+from ..services.relocation.status import SORT_KEYS, EnterpriseFilter
 from .params import parse_limit
 
 TRUE_WORDS = ("1", "true", "on", "yes")

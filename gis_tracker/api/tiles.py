@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, url_for
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..i18n import pick
-from ..services import features, tiles
+from ..services.features import reads, tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"
@@ -32,7 +32,7 @@ def tilejson(collection_id: str):
         "tiles": [template],
         "minzoom": 0,
         "maxzoom": tiles.MAX_ZOOM,
-        "bounds": features.extent(db.session, coll) or [-180, -85, 180, 85],
+        "bounds": reads.extent(db.session, coll) or [-180, -85, 180, 85],
         "vector_layers": [{"id": coll.id, "fields": {
             f.name: pick(f.label, f.label_en) for f in tiles.tile_fields(coll)}}],
     })

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from ..db import db
 from ..security import current_user
-from ..services import user_layers
+from ..services.features import user_layers
 from .ogc_write import json_body
 
 bp = Blueprint("user_layers", __name__, url_prefix="/api/layers")

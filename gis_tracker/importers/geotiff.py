@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..services.safe_parse import check_local_path
+from .safe_parse import check_local_path
 from ..spatial.crs import code_of, normalise
 from . import register
 from .base import ImportOptions, Importer, ParseProblem, SourceLayer

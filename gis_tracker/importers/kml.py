@@ -16,7 +16,7 @@ from defusedxml import ElementTree as SafeET
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ..services.safe_parse import check_archive
+from .safe_parse import check_archive
 from . import register
 from .base import (ImportOptions, Importer, ParseProblem, SourceField, SourceLayer, convert_text,
                    infer_text_columns)

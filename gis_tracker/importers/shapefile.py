@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ..services.safe_parse import check_archive, extract_archive
+from .safe_parse import check_archive, extract_archive
 from ..spatial import encoding as enc
 from . import register
 from .base import ImportOptions, Importer, ParseProblem, SourceLayer

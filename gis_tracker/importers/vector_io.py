@@ -12,7 +12,7 @@ from pathlib import Path
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from ..services.safe_parse import check_local_path
+from .safe_parse import check_local_path
 from ..spatial.crs import code_of
 from .base import ParseProblem, SourceField, SourceLayer, plain_value
 

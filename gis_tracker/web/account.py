@@ -7,7 +7,7 @@ from ..db import db
 from ..errors import AppError
 from ..i18n import gettext as _
 from ..security import current_user, login_session
-from ..services import accounts
+from ..services.accounts import users
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -15,7 +15,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 def _page(new_token: str | None = None, error: str | None = None, status: int = 200):
     user = current_user()
     return render_template("account/index.html", user=user, new_token=new_token, error=error,
-                           tokens=accounts.list_tokens(db.session, user.id)), status
+                           tokens=users.list_tokens(db.session, user.id)), status
 
 
 @bp.get("")
@@ -29,7 +29,7 @@ def change_password():
     """Change the caller's own password (other sessions end, this one continues)."""
     form = request.form
     try:
-        user = accounts.change_own_password(db.session, current_user(), form.get("current_password", ""),
+        user = users.change_own_password(db.session, current_user(), form.get("current_password", ""),
                                             form.get("new_password", ""), form.get("confirm_password", ""))
     except AppError as exc:
         return _page(error=exc.message, status=exc.status)
@@ -42,13 +42,13 @@ def change_password():
 def new_token():
     """Create an API token for the caller and show it once."""
     user = current_user()
-    token = accounts.issue_token(db.session, user.username, request.form.get("name"))
+    token = users.issue_token(db.session, user.username, request.form.get("name"))
     return _page(new_token=token)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
     """Revoke one of the caller's API tokens."""
-    accounts.revoke_token(db.session, token_id, current_user())
+    users.revoke_token(db.session, token_id, current_user())
     flash(_("令牌已吊销"))
     return redirect(url_for("account.index"))

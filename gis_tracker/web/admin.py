@@ -11,7 +11,7 @@ from ..errors import AppError, BadParameter
 from ..i18n import gettext as _
 from ..models.user import ROLES
 from ..security import current_user, current_username, require_role
-from ..services import accounts, audit_trail
+from ..services.accounts import users as accounts, audit_search
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 100
@@ -138,29 +138,29 @@ def _page_number() -> int:
 def audit():
     """Browse the audit trail by user, object and date."""
     try:
-        filt = audit_trail.AuditFilter.from_args(request.args)
+        filt = audit_search.AuditFilter.from_args(request.args)
     except BadParameter as exc:
-        filt, error = audit_trail.AuditFilter(), exc.message
+        filt, error = audit_search.AuditFilter(), exc.message
     else:
         error = None
     page = _page_number()
-    entries, total = audit_trail.search(db.session, filt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    entries, total = audit_search.search(db.session, filt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     return render_template("admin/audit.html", entries=entries, total=total, page=page, filt=filt,
-                           page_size=PAGE_SIZE, choices=audit_trail.choices(db.session), error=error,
-                           as_text=audit_trail.as_text, local_time=audit_trail.local_time), (400 if error else 200)
+                           page_size=PAGE_SIZE, choices=audit_search.choices(db.session), error=error,
+                           as_text=audit_search.as_text, local_time=audit_search.local_time), (400 if error else 200)
 
 
 @bp.get("/audit/export")
 def audit_export():
     """Download the filtered audit trail as CSV or Excel."""
-    filt = audit_trail.AuditFilter.from_args(request.args)
+    filt = audit_search.AuditFilter.from_args(request.args)
     kind = request.args.get("format", "csv")
-    stamp = datetime.now(audit_trail.LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    stamp = datetime.now(audit_search.LOCAL_TZ).strftime("%Y%m%d-%H%M")
     if kind == "xlsx":
-        body = audit_trail.export_xlsx(db.session, filt)
+        body = audit_search.export_xlsx(db.session, filt)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "csv":
-        body = audit_trail.export_csv(db.session, filt)
+        body = audit_search.export_csv(db.session, filt)
         mimetype = "text/csv; charset=utf-8"
     else:
         raise BadParameter("format 须为 csv 或 xlsx / format must be csv or xlsx", code="bad_format")

@@ -9,8 +9,8 @@ from ..db import db
 from ..errors import BadParameter
 from ..i18n import gettext as _
 from ..security import login_session
-from ..services import accounts
-from ..services.throttle import TooManyAttempts
+from ..services.accounts import users
+from ..services.accounts.throttle import TooManyAttempts
 
 bp = Blueprint("auth", __name__)
 
@@ -29,7 +29,7 @@ def login():
         return render_template("auth/login.html", error=None)
     cfg = current_app.config
     try:
-        user = accounts.log_in(db.session, request.form.get("username", ""), request.form.get("password", ""),
+        user = users.log_in(db.session, request.form.get("username", ""), request.form.get("password", ""),
                                request.remote_addr or "unknown", max_failures=cfg["LOGIN_MAX_FAILURES"],
                                window_seconds=cfg["LOGIN_WINDOW_SECONDS"])
     except TooManyAttempts as exc:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from .. import catalog
+from ..services.features import catalog
 from ..db import db
 from ..errors import AppError
 from ..i18n import pick
 from ..security import current_user
-from ..services import import_forms, imports, layer_export, rasters, zonal
+from . import import_forms
+from ..services.exchange import imports, layer_export, rasters, zonal
 from ..spatial import raster as rmath
 from ..spatial.crs import EXPORT_CRS
 

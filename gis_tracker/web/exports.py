@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from ..db import db
-from ..services import exports
+from ..services.cartography import exports
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 

@@ -7,7 +7,7 @@ from ..db import db
 from ..errors import BadParameter
 from ..rules import encroachment as enc_rules
 from ..security import current_username, require_role
-from ..services import encroachment_admin as admin, review
+from ..services.encroachment import flags as admin, review
 
 bp = Blueprint("flags", __name__, url_prefix="/flags")
 EDITORS = ("admin", "planner")

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 
 from ..db import db
 from ..security import current_user
-from ..services import map_config
+from . import map_config
 
 bp = Blueprint("map", __name__)
 

@@ -13,7 +13,7 @@ from ..i18n import gettext as _, pick
 from ..rules import relocation as rules
 from ..rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_CODES, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 from ..security import current_user
-from ..services import ledger, ledger_uploads, relocation, relocation_dashboard, relocation_status
+from ..services.relocation import ledger, ledger_uploads, transitions, dashboard as relocation_dashboard, status
 
 bp = Blueprint("relocation", __name__, url_prefix="/relocation")
 
@@ -26,7 +26,7 @@ def _labels() -> dict:
         "paths": [(c, pick(PATH_LABELS[c], PATH_LABELS_EN[c])) for c in PATH_LABELS],
         "path_label": {c: pick(PATH_LABELS[c], PATH_LABELS_EN[c]) for c in PATH_LABELS},
         "today": date.today().isoformat(),
-        "may_transition": relocation.may_transition(current_user()),
+        "may_transition": transitions.may_transition(current_user()),
     }
 
 
@@ -38,7 +38,7 @@ def _query_without(*names: str) -> dict:
 def index():
     """Show the enterprise table with filters, search, sorting and paging, as of a date."""
     f = parse_filter(request.args)
-    page = relocation_status.table(db.session, f)
+    page = status.table(db.session, f)
     return render_template("relocation/index.html", page=page, f=f, args=_query_without("page"),
                            sort_args=_query_without("sort", "desc", "page"), **_labels())
 
@@ -46,8 +46,8 @@ def index():
 @bp.get("/enterprises/<int:enterprise_id>")
 def detail(enterprise_id: int):
     """Show one enterprise: small map, timeline, attachments and the transition form."""
-    ent = relocation_status.detail(db.session, enterprise_id)
-    history = relocation.history(db.session, enterprise_id)
+    ent = status.detail(db.session, enterprise_id)
+    history = transitions.history(db.session, enterprise_id)
     page_cfg = {
         "id": ent["id"], "etag": ent["etag"], "point": json.loads(ent["point"]) if ent["point"] else None,
         "parcel": json.loads(ent["parcel"]) if ent["parcel"] else None, "colour": STAGE_COLOURS[ent["stage"]],

@@ -1,7 +1,7 @@
 """Security: login attempts (throttling) and an append-only audit trail (trigger).
 
 The trigger is the second line of defence: the app's database role has no
-UPDATE/DELETE/TRUNCATE privilege on audit_log (services/db_roles.py), and the
+UPDATE/DELETE/TRUNCATE privilege on audit_log (services/platform/db_roles.py), and the
 trigger refuses those statements for every role, the owner included, unless
 the owner deliberately disables it.
 

@@ -56,7 +56,7 @@ BEGIN
     EXECUTE format('CREATE TABLE %I (LIKE layer_features INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', t);
     -- Lets ATTACH see without scanning that every row belongs to the layer.
     EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK (layer_id = %s)', t, t || '_only', p_layer);
-    RETURN t;  -- the app's role may write it by the schema's default privileges (services/db_roles.py)
+    RETURN t;  -- the app's role may write it by the schema's default privileges (services/platform/db_roles.py)
 END $$;
 """
 

@@ -1,7 +1,7 @@
 """Import previews can expire: 'expired' joins the statuses of data_imports.
 
 Previews nobody commits or cancels are closed after IMPORT_PREVIEW_HOURS and
-their scratch files removed (services/imports.py ``expire_stale``).
+their scratch files removed (services/exchange/imports.py ``expire_stale``).
 
 Revision ID: 0013_import_previews_expire
 Revises: 0005_data_exchange

@@ -2,7 +2,7 @@
 
 Every progress update stamps ``heartbeat_at``; a queued or running job whose
 heartbeat is older than JOB_STALE_MINUTES is reported failed (``interrupted``)
-and an import it was committing is reopened (services/jobs.py ``reap_stale``).
+and an import it was committing is reopened (services/platform/jobs.py ``reap_stale``).
 
 Revision ID: 0014_job_heartbeat
 Revises: 0002_versions_layers

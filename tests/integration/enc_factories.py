@@ -13,7 +13,7 @@ from shapely.geometry import MultiPolygon, box, mapping
 from sqlalchemy import func
 
 from gis_tracker.models import Project, ProtectedArea, WaterBody
-from gis_tracker.services import encroachment, encroachment_admin
+from gis_tracker.services.encroachment import check as encroachment, flags
 from gis_tracker.spatial.measure import reproject
 from tests.conftest import unique
 
@@ -76,7 +76,7 @@ def add_project(session, geom, project_type: str = "public", check: bool = True,
 def add_rule(session, names: list[str], relation: str = "intersects", distance_m: float = 0.0,
              severity: str = "review", layer: str = "protected_areas", **extra):
     """Create a rule watching only the features called ``names`` (so sample data is never involved)."""
-    rule, _report = encroachment_admin.create_rule(session, {
+    rule, _report = flags.create_rule(session, {
         "code": unique("test_rule"), "name": "测试规则", "layer": layer, "feature_filter": {"name": names},
         "relation": relation, "distance_m": distance_m, "severity": severity, "message": "测试",
         "basis": "测试依据", **extra}, "tests")

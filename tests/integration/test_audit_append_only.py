@@ -4,7 +4,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from gis_tracker.db import db
-from gis_tracker.services import audit, db_roles
+from gis_tracker.services.accounts import audit
+from gis_tracker.services.platform import db_roles
 
 
 def _one_audit_row(session) -> int:

@@ -6,7 +6,7 @@ from sqlalchemy.pool import NullPool
 from gis_tracker import create_app, localdb
 from gis_tracker.config import TestConfig
 from gis_tracker.db import db
-from gis_tracker.services import accounts
+from gis_tracker.services.accounts import users
 
 
 def _fingerprint(url: str) -> dict[str, tuple]:
@@ -58,7 +58,7 @@ def test_backup_then_restore_into_an_empty_database_reproduces_everything(app, d
         assert before["enterprises"][0] >= 172 and before["audit_log"][0] > 0
         with restored_app.app_context():
             # The restored database works for the app role, audit trail still append-only.
-            assert accounts.authenticate(db.session, "admin", "test-password-1") is not None
+            assert users.authenticate(db.session, "admin", "test-password-1") is not None
             privileges = db.session.execute(text(
                 "SELECT has_table_privilege('shifeng_app', 'audit_log', 'UPDATE'), "
                 "has_table_privilege('shifeng_app', 'projects', 'UPDATE')")).one()

@@ -17,8 +17,9 @@ from gis_tracker import create_app
 from gis_tracker.config import TestConfig
 from gis_tracker.db import db
 from gis_tracker.localdb import RUNTIME_ROLE
-from gis_tracker.services import accounts, migrations
-from gis_tracker.tempcluster import ThrowawayCluster, postgres_available
+from gis_tracker.services.accounts import users
+from gis_tracker.services.platform import migrations
+from tests.support.tempcluster import ThrowawayCluster, postgres_available
 
 pytestmark = pytest.mark.skipif(not postgres_available(), reason="needs the PostgreSQL server binaries")
 
@@ -41,8 +42,8 @@ def fault_app(cluster):
     app = create_app(config)
     with app.app_context():
         migrations.upgrade(db.migration_engine, app_role=db.app_role)
-        accounts.create_user(db.session, "planner", "planner", "fault-password-1")
-        token = accounts.issue_token(db.session, "planner", "faults")
+        users.create_user(db.session, "planner", "planner", "fault-password-1")
+        token = users.issue_token(db.session, "planner", "faults")
         db.session.close()
     app.config["TEST_TOKEN"] = token
     yield app

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from gis_tracker.models import EncroachmentFlagEvent
-from gis_tracker.services import encroachment, hooks
+from gis_tracker.services.encroachment import check
+from gis_tracker.services.features import write_events
 from tests.conftest import login, unique
 from tests.integration.enc_factories import (add_project, add_protected, add_water, cell, flags_for,
                                              lonlat, rect, retire)
@@ -118,7 +119,7 @@ def test_bulk_change_of_a_layer_rechecks_every_project_set_based(session):
     pond = add_water(session, rect(x + 50, y + 50, x + 150, y + 150))  # stored without any hook
     try:
         assert flags_for(session, project.id) == []
-        report = hooks.run_after_bulk(session, "water_bodies")["encroachment_changes"]
+        report = write_events.run_after_bulk(session, "water_bodies")["encroachment_changes"]
         session.commit()
         assert (project.id, "water_body_overlap") in {(c["project_id"], c["rule"]) for c in report["raised"]}
         assert report["checked_projects"] >= 38
@@ -144,7 +145,7 @@ def test_waived_flag_stays_waived_across_rechecks_unless_its_overlap_changes(ses
         resp = _send(planner, "PATCH", f"/ogc/collections/projects/items/{pid}",
                      {"properties": {"investment_wan": 1000}}, etag)
         assert [f["status"] for f in resp.get_json()["flags"]] == ["waived"]
-        encroachment.recheck(session)
+        check.recheck(session)
         session.commit()
         assert [f["status"] for f in flags_for(session, pid)] == ["waived"]
         # Moving the footprint changes the overlap: the waiver no longer covers it.

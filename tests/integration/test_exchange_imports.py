@@ -238,7 +238,7 @@ def test_cli_import_refuses_to_guess_then_imports_and_exports(app, session, tmp_
 
 def test_previews_left_open_expire_and_their_files_go(app, client, headers, session, tmp_path):
     """An upload nobody commits or cancels is closed after IMPORT_PREVIEW_HOURS; a fresh one stays."""
-    from gis_tracker.services import imports
+    from gis_tracker.services.exchange import imports
 
     source = tmp_path / "left.geojson"
     sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
@@ -267,7 +267,7 @@ def test_tiles_are_fresh_when_an_import_commits(app, client, headers, tmp_path, 
 
     import mapbox_vector_tile
 
-    from gis_tracker.services import hooks
+    from gis_tracker.services.features import write_events
 
     source = tmp_path / "tiles.geojson"
     sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
@@ -288,7 +288,7 @@ def test_tiles_are_fresh_when_an_import_commits(app, client, headers, tmp_path, 
 
     cached = count()  # rendered and cached now
     assert cached >= 1
-    monkeypatch.setattr(hooks, "_AFTER_BULK", [])  # no after-commit hook may be what refreshes it
+    monkeypatch.setattr(write_events, "_AFTER_BULK", [])  # no after-commit hook may be what refreshes it
     again = upload(client, headers, source).get_json()
     done = commit(client, headers, again["id"], {"target": name})
     assert done.status_code == 200 and done.get_json()["job"]["status"] == "done", done.get_json()
@@ -317,7 +317,7 @@ def test_an_import_whose_job_died_is_reopened_not_left_committing(app, client, h
     assert client.get(f"/api/jobs/{alive}", headers=headers).get_json()["status"] == "running"  # just slow
 
     # Silent for two hours but its worker still holds the job's lock: slow, not dead.
-    from gis_tracker.services import jobs
+    from gis_tracker.services.platform import jobs
 
     session.execute(text("UPDATE jobs SET heartbeat_at = now() - interval '2 hours' WHERE id = :id"), {"id": alive})
     session.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Export, Project
-from gis_tracker.services import exports, meeting_pack, optional_sources
+from gis_tracker.services.cartography import exports, meeting_pack, optional_sources
 from tests.conftest import login
 
 

@@ -12,8 +12,10 @@ import pytest
 from shapely.geometry import Polygon, box
 from sqlalchemy import create_engine, text
 
-from gis_tracker import catalog
-from gis_tracker.services import bulk_insert, migrations, tiles
+from gis_tracker.services.features import catalog
+from gis_tracker.services.exchange import copy_loader
+from gis_tracker.services.platform import migrations
+from gis_tracker.services.features import tiles
 from tests.conftest import unique
 
 X0, Y0 = 413_500.0, 3_089_500.0  # Qingshuitang, EPSG:4547 metres
@@ -48,7 +50,7 @@ def _partition_of(session, layer_id: int) -> str | None:
 def big_layer(app, session):
     """A committed user layer of 6,000 features loaded through the import's COPY path; retired afterwards."""
     coll = _new_layer(session)
-    ids = bulk_insert.copy_features(session, coll, _rows(6000), "planner")
+    ids = copy_loader.copy_features(session, coll, _rows(6000), "planner")
     session.commit()
     yield coll, ids
     session.rollback()
@@ -108,7 +110,7 @@ def test_partitioned_layer_reads_edits_deletes_and_tiles_like_any_other(client, 
 
 def test_a_second_load_into_the_layer_goes_into_its_partition(session, big_layer):
     coll, _ = big_layer
-    more = bulk_insert.copy_features(session, coll, _rows(5000), "planner")
+    more = copy_loader.copy_features(session, coll, _rows(5000), "planner")
     session.commit()
     assert len(more) == 5000
     assert session.scalar(text(f"SELECT count(*) FROM layer_features_l{coll.layer_id}")) == 11000
@@ -118,7 +120,7 @@ def test_a_second_load_into_the_layer_goes_into_its_partition(session, big_layer
 
 def test_small_loads_stay_in_the_shared_partition(session):
     coll = _new_layer(session)
-    bulk_insert.copy_features(session, coll, _rows(50), "planner")
+    copy_loader.copy_features(session, coll, _rows(50), "planner")
     assert _partition_of(session, coll.layer_id) is None
     assert session.scalar(text("SELECT count(*) FROM layer_features_default WHERE layer_id = :id"),
                           {"id": coll.layer_id}) == 50
@@ -129,7 +131,7 @@ def test_a_failed_load_leaves_no_layer_rows_and_no_table(session):
     coll = _new_layer(session)
     layer_id = coll.layer_id
     with pytest.raises(psycopg2.errors.CheckViolation):
-        bulk_insert.copy_features(session, coll, _rows(6000, bad_last=True), "planner")
+        copy_loader.copy_features(session, coll, _rows(6000, bad_last=True), "planner")
     session.rollback()
     assert session.scalar(text("SELECT to_regclass(:t)"), {"t": f"layer_features_l{layer_id}"}) is None
     assert session.scalar(text("SELECT count(*) FROM layer_features WHERE layer_id = :id"), {"id": layer_id}) == 0
@@ -189,7 +191,7 @@ def test_two_large_loads_into_one_empty_layer_both_land(app, session):
                     first_copied.set()  # the first load is inside its COPY now
                     time.sleep(0.5)
 
-            results[name] = len(bulk_insert.copy_features(other, coll, _rows(6000), name, copying))
+            results[name] = len(copy_loader.copy_features(other, coll, _rows(6000), name, copying))
             other.commit()
         except Exception as exc:  # noqa: BLE001 - reported through results
             results[name] = exc
@@ -225,7 +227,7 @@ def test_two_large_loads_into_different_layers_both_land(app, session):
         other = make_session()
         try:
             start.wait(10)
-            results[coll.id] = len(bulk_insert.copy_features(other, coll, _rows(6000), "planner"))
+            results[coll.id] = len(copy_loader.copy_features(other, coll, _rows(6000), "planner"))
             other.commit()
         except Exception as exc:  # noqa: BLE001 - reported through results
             results[coll.id] = exc
@@ -250,13 +252,13 @@ def test_two_large_loads_into_different_layers_both_land(app, session):
 
 def test_a_long_reader_makes_the_load_copy_the_ordinary_way(app, session, monkeypatch):
     """While someone reads the shared partition, the attach gives up after its timeout; the rows still land."""
-    monkeypatch.setattr(bulk_insert, "ATTACH_LOCK_TIMEOUT", "300ms")
+    monkeypatch.setattr(copy_loader, "ATTACH_LOCK_TIMEOUT", "300ms")
     coll = _new_layer(session)
     session.commit()
     reader = app.extensions["db_sessionmaker"]()
     try:
         reader.execute(text("SELECT count(*) FROM layer_features_default"))  # holds its lock until it ends
-        ids = bulk_insert.copy_features(session, coll, _rows(6000), "planner")
+        ids = copy_loader.copy_features(session, coll, _rows(6000), "planner")
         session.commit()
     finally:
         reader.rollback()

@@ -6,7 +6,7 @@ import pytest
 from gis_tracker import create_app
 from gis_tracker.config import TestConfig
 from gis_tracker.db import db
-from gis_tracker.services import accounts
+from gis_tracker.services.accounts import users
 from tests.conftest import unique
 
 PASSWORD = "right-password-1"
@@ -16,7 +16,7 @@ PASSWORD = "right-password-1"
 def victim(app):
     name = unique("throttle")
     with app.app_context():
-        accounts.create_user(db.session, name, "viewer", PASSWORD)
+        users.create_user(db.session, name, "viewer", PASSWORD)
         db.session.close()
     return name
 

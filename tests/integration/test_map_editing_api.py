@@ -4,11 +4,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from gis_tracker import catalog
+from gis_tracker.services.features import catalog
 from gis_tracker.db import db
 from gis_tracker.errors import Forbidden
 from gis_tracker.models import AuditEntry, UserLayer
-from gis_tracker.services import accounts, deleted_features
+from gis_tracker.services.accounts import users
+from gis_tracker.services.features import deleted
 from tests.conftest import login, unique
 
 GEOJSON = "application/geo+json"
@@ -216,8 +217,8 @@ def test_admin_lists_deleted_features_and_restores_one(app, planner):
     assert planner.get("/api/collections/projects/deleted").status_code == 403
     with app.app_context():  # the service refuses non-admins too, whatever route calls it
         with pytest.raises(Forbidden):
-            deleted_features.list_deleted(db.session, catalog.get("projects"),
-                                          accounts.find_user(db.session, "planner"))
+            deleted.list_deleted(db.session, catalog.get("projects"),
+                                          users.find_user(db.session, "planner"))
 
     admin = login(app.test_client(), "admin")
     listing = admin.get("/api/collections/projects/deleted").get_json()

@@ -1,7 +1,7 @@
 """Migrations upgrade an empty database and downgrade it back to empty."""
 from sqlalchemy import create_engine, inspect
 
-from gis_tracker.services import migrations
+from gis_tracker.services.platform import migrations
 
 TABLES = {"users", "api_tokens", "audit_log", "district", "zones", "enterprises",
           "protected_areas", "water_bodies", "projects"}

@@ -6,8 +6,9 @@ from sqlalchemy import create_engine, func, select, text
 
 from gis_tracker.models import Enterprise, StageTransition, User
 from gis_tracker.rules.stages import STAGE_CODES, STAGE_COLOURS
-from gis_tracker.services import migrations, relocation, relocation_dashboard, relocation_status
-from gis_tracker.services.relocation import TransitionInput
+from gis_tracker.services.platform import migrations
+from gis_tracker.services.relocation import transitions, dashboard, status
+from gis_tracker.services.relocation.transitions import TransitionInput
 from tests.relocation_support import borrowed_enterprise
 
 SAMPLE = json.loads(open("layers/enterprises.geojson", encoding="utf-8").read())["features"]
@@ -26,7 +27,7 @@ def test_sample_enterprises_start_with_one_transition_per_reached_stage(session)
         StageTransition.enterprise_id.in_(sample_ids), StageTransition.source == "sample"))
     assert found == expected
     zhuye = session.scalar(select(Enterprise).where(Enterprise.name == "株洲冶炼集团股份有限公司"))
-    history = relocation.history(session, zhuye.id)
+    history = transitions.history(session, zhuye.id)
     assert [t["to_stage"] for t in history] == ["assessment", "agreement_signed", "production_halted",
                                                 "demolished", "remediation"]
     assert history[0]["from_stage"] == "not_started" and history[0]["date"] == "2014-05-20"
@@ -34,7 +35,7 @@ def test_sample_enterprises_start_with_one_transition_per_reached_stage(session)
 
 def test_as_of_a_past_date_matches_the_recorded_stage_dates(session):
     for day in (date(2014, 12, 31), date(2016, 12, 31), date(2019, 6, 30)):
-        by_name = {s.name: s.stage for s in relocation_status.statuses(session, day)}
+        by_name = {s.name: s.stage for s in status.statuses(session, day)}
         for feat in SAMPLE:
             p = feat["properties"]
             assert by_name[p["name"]] == _expected_stage(p["stage_dates"], day), (p["name"], day)
@@ -44,45 +45,45 @@ def test_new_transitions_and_going_back_show_in_the_as_of_views(app, session):
     officer = session.scalar(select(User).where(User.username == "relocation_officer"))
     with borrowed_enterprise(app, "agreement_signed", "close") as eid:
         ent = session.get(Enterprise, eid)
-        etag = relocation.enterprise_etag(ent)
-        first = relocation.record_transition(session, eid, TransitionInput("production_halted", date(2021, 3, 1)),
+        etag = transitions.enterprise_etag(ent)
+        first = transitions.record_transition(session, eid, TransitionInput("production_halted", date(2021, 3, 1)),
                                              officer, etag)
-        relocation.record_transition(session, eid, TransitionInput("agreement_signed", date(2021, 9, 1),
+        transitions.record_transition(session, eid, TransitionInput("agreement_signed", date(2021, 9, 1),
                                                                    reason="复查发现仍在生产"), officer, first.etag)
 
         def stage_on(day):
-            return next(s.stage for s in relocation_status.statuses(session, day) if s.id == eid)
+            return next(s.stage for s in status.statuses(session, day) if s.id == eid)
         assert stage_on(date(2021, 2, 28)) == "agreement_signed"
         assert stage_on(date(2021, 3, 1)) == "production_halted"
         assert stage_on(date(2021, 9, 1)) == "agreement_signed"
         assert stage_on(None) == "agreement_signed"
-        feats = relocation_dashboard.map_features(session, date(2021, 6, 1))["features"]
+        feats = dashboard.map_features(session, date(2021, 6, 1))["features"]
         mine = next(f for f in feats if f["id"] == eid)
         assert mine["properties"]["stage"] == "production_halted"
         assert mine["properties"]["colour"] == STAGE_COLOURS["production_halted"]
-        assert relocation.stages_as_of(session, date(2021, 6, 1))[eid] == "production_halted"
+        assert transitions.stages_as_of(session, date(2021, 6, 1))[eid] == "production_halted"
         # The enterprise's stage date of 停产 is gone after going back; the history keeps it.
         session.expire_all()
         assert "production_halted" not in session.get(Enterprise, eid).stage_dates
-        assert [t["direction"] for t in relocation.history(session, eid)][-2:] == ["forward", "back"]
+        assert [t["direction"] for t in transitions.history(session, eid)][-2:] == ["forward", "back"]
 
 
 def test_overdue_as_of_a_date(app, session):
     with borrowed_enterprise(app, "assessment", "close",
                              planned_dates={"agreement_signed": "2018-06-30", "accepted": "2022-12-31"}) as eid:
         def late_on(day):
-            return next(s.overdue for s in relocation_status.statuses(session, day) if s.id == eid)
+            return next(s.overdue for s in status.statuses(session, day) if s.id == eid)
         assert late_on(date(2018, 6, 30)) == []
         assert late_on(date(2018, 7, 1)) == [("agreement_signed", date(2018, 6, 30))]
         assert [c for c, _ in late_on(date(2023, 1, 1))] == ["agreement_signed", "accepted"]
-        overdue = relocation_status.table(session, relocation_status.EnterpriseFilter(
+        overdue = status.table(session, status.EnterpriseFilter(
             as_of=date(2018, 7, 1), overdue=True, per_page=500))
         assert eid in [s.id for s in overdue.rows]
 
 
 def test_dashboard_numbers_agree_with_the_sample(session):
     day = date(2020, 12, 31)
-    data = relocation_dashboard.dashboard(session, day)
+    data = dashboard.dashboard(session, day)
     assert data["total"] == 172 and data["matrix"]["total"] == 172
     assert sum(data["matrix"]["zone_totals"]) == 172
     expected = {c: 0 for c in STAGE_CODES}
@@ -108,7 +109,7 @@ def test_future_as_of_is_refused(session):
     import pytest
     from gis_tracker.errors import BadParameter
     with pytest.raises(BadParameter):
-        relocation_status.statuses(session, date.today() + timedelta(days=1))
+        status.statuses(session, date.today() + timedelta(days=1))
 
 
 def test_migration_backfills_one_transition_per_reached_stage(empty_database_url):

@@ -12,7 +12,7 @@ import pytest
 from matplotlib import image as mimage
 
 from gis_tracker.errors import BadParameter, NotFound
-from gis_tracker.services import snapshot
+from gis_tracker.services.cartography import snapshot
 from gis_tracker.spatial import cartography
 
 REFERENCE = Path(__file__).resolve().parent.parent / "data" / "snapshot_reference.png"
@@ -116,7 +116,7 @@ def test_unknown_zone_and_layer(session):
 
 def test_zone_named_without_its_suffix_frames_that_zone(session):
     """People say 清水塘 for 清水塘片区; a prefix shared by several zones asks for the full name."""
-    from gis_tracker.services import snapshot_data
+    from gis_tracker.services.cartography import snapshot_data
 
     full = snapshot_data.zone_extent(session, "清水塘片区")
     assert snapshot_data.zone_extent(session, "清水塘") == full  # not the sub-area 清水塘现代物流园
@@ -142,7 +142,7 @@ def sample_rasters(app, tmp_path):
     """The data-exchange sample rasters (DEM, land cover) in a private RASTER_DIR, removed afterwards."""
     try:
         from gis_tracker.models import Raster
-        from gis_tracker.services import rasters
+        from gis_tracker.services.exchange import rasters
     except ImportError:
         pytest.skip("raster layers are not part of this build")
     from gis_tracker.db import db
@@ -161,7 +161,7 @@ def sample_rasters(app, tmp_path):
 
 
 def test_raster_layer_is_drawn_under_the_vectors(session, sample_rasters):
-    from gis_tracker.services import optional_sources
+    from gis_tracker.services.cartography import optional_sources
 
     sources = [r for r in optional_sources.raster_sources(session) if r.id in sample_rasters]
     assert sources, "the sample rasters were stored but are not offered to snapshots"

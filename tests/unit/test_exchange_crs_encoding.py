@@ -8,7 +8,7 @@ import pytest
 from pyproj import Geod
 
 from gis_tracker.importers.base import ParseProblem
-from gis_tracker.services.safe_parse import check_archive
+from gis_tracker.importers.safe_parse import check_archive
 from gis_tracker.spatial import crs as crsmod
 from gis_tracker.spatial import encoding as enc
 

@@ -10,7 +10,7 @@ import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
-from gis_tracker.services import zonal
+from gis_tracker.services.exchange import zonal
 from gis_tracker.spatial import raster as rmath
 
 # 10 × 10 pixels of 10 m, top-left at (1000, 2100): x 1000..1100, y 2000..2100.

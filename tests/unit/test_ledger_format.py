@@ -6,8 +6,8 @@ import pytest
 from openpyxl import Workbook
 
 from gis_tracker.errors import Unprocessable
-from gis_tracker.services import ledger_format
-from gis_tracker.services.ledger_format import parse_date
+from gis_tracker.services.relocation import ledger_format
+from gis_tracker.services.relocation.ledger_format import parse_date
 
 
 @pytest.mark.parametrize("raw,expected,precision", [

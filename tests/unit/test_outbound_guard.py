@@ -3,7 +3,7 @@ import ipaddress
 
 import pytest
 
-from gis_tracker.services.outbound import Allowlist, OutboundRefused, check_url
+from gis_tracker.services.platform.outbound import Allowlist, OutboundRefused, check_url
 
 
 def resolver_to(*addresses):

@@ -77,12 +77,12 @@ def test_weak_password_is_refused_with_a_message(admin_client):
 
 
 def test_the_last_admin_cannot_be_demoted_or_deactivated(app, admin_client, session):
-    from gis_tracker.services import accounts
-    admins = [u for u in accounts.list_users(session) if u.role == "admin" and u.is_active]
+    from gis_tracker.services.accounts import users
+    admins = [u for u in users.list_users(session) if u.role == "admin" and u.is_active]
     for other in admins[1:]:  # leave exactly one active admin for this test
         if other.username != "admin":
-            accounts.set_active(session, other.id, False, "test")
-    admin_id = accounts.find_user(session, "admin").id
+            users.set_active(session, other.id, False, "test")
+    admin_id = users.find_user(session, "admin").id
     try:
         resp = _post(admin_client, f"/admin/users/{admin_id}/role", role="viewer")
         assert resp.status_code == 409 and "至少需要保留一名" in resp.get_data(as_text=True)
@@ -90,7 +90,7 @@ def test_the_last_admin_cannot_be_demoted_or_deactivated(app, admin_client, sess
     finally:
         for other in admins[1:]:
             if other.username != "admin":
-                accounts.set_active(session, other.id, True, "test")
+                users.set_active(session, other.id, True, "test")
 
 
 def test_tokens_are_listed_per_user_and_revocable(app, admin_client):
@@ -105,9 +105,9 @@ def test_tokens_are_listed_per_user_and_revocable(app, admin_client):
     listing = admin_client.get("/admin/tokens").get_data(as_text=True)
     assert name in listing and token[:10] in listing and token not in listing  # only the prefix is shown
     from gis_tracker.db import db
-    from gis_tracker.services import accounts
+    from gis_tracker.services.accounts import users
     with app.app_context():
-        token_id = accounts.list_tokens(db.session, user_id)[0].id
+        token_id = users.list_tokens(db.session, user_id)[0].id
     assert _post(admin_client, f"/admin/tokens/{token_id}/revoke", back="user").status_code == 302
     resp = api.get("/ogc/collections", headers=auth)
     assert resp.status_code == 401 and resp.get_json()["code"] == "unauthorized"
@@ -132,10 +132,10 @@ def test_user_changes_own_password_and_manages_own_tokens(app, admin_client):
 
 def test_a_user_cannot_revoke_someone_elses_token(app, api_token):
     from gis_tracker.db import db
-    from gis_tracker.services import accounts
+    from gis_tracker.services.accounts import users
     with app.app_context():
-        planner = accounts.find_user(db.session, "planner")
-        token_id = accounts.list_tokens(db.session, planner.id)[0].id
+        planner = users.find_user(db.session, "planner")
+        token_id = users.list_tokens(db.session, planner.id)[0].id
     viewer = login(app.test_client(), "viewer")
     assert _post(viewer, f"/account/tokens/{token_id}/revoke").status_code == 404
     assert app.test_client().get("/ogc/collections",
@@ -160,7 +160,7 @@ def test_audit_page_filters_and_exports(app, admin_client):
 
 
 def test_audit_export_neutralises_spreadsheet_formulas(app, admin_client, session):
-    from gis_tracker.services import audit
+    from gis_tracker.services.accounts import audit
     audit.record(session, username="=HYPERLINK(\"http://x\")", action="probe", object_type="formula_probe")
     session.commit()
     body = admin_client.get("/admin/audit/export?format=csv&object_type=formula_probe").get_data(as_text=True)

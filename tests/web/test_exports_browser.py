@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from gis_tracker.db import db
-from gis_tracker.services import html_snapshot, snapshot
+from gis_tracker.services.cartography import html_snapshot, snapshot
 from tests.conftest import temporary_project
 from tests.web.map_helpers import log_in
 

@@ -124,10 +124,10 @@ def test_payloads_in_every_text_field_are_stored_verbatim_and_escaped_on_pages(a
 def login_target(app):
     """A user of its own, so failed logins here never throttle the shared test accounts."""
     from gis_tracker.db import db
-    from gis_tracker.services import accounts
+    from gis_tracker.services.accounts import users
     name = unique("inject")
     with app.app_context():
-        accounts.create_user(db.session, name, "viewer", PASSWORD)
+        users.create_user(db.session, name, "viewer", PASSWORD)
         db.session.close()
     return name
 

@@ -26,7 +26,7 @@ def test_openapi_needs_a_login(client):
 def test_api_never_answers_with_a_server_error(app, live_server, api_token):
     """Every operation, a few generated requests each (schemathesis drives hypothesis; no pytest plugin)."""
     with app.app_context():
-        from gis_tracker.services import openapi_spec
+        from gis_tracker.api import openapi_spec
         document = openapi_spec.build()
     schema = schemathesis.openapi.from_dict(document)
     headers = {"Authorization": f"Bearer {api_token}"}

@@ -1,0 +1,144 @@
+"""Command-line interface: ``flask --app app <command>`` (thin wrappers over services)."""
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from ..db import db
+from ..errors import AppError
+from ..services.accounts import users
+from ..services.platform import migrations, sample_data
+
+users_cli = AppGroup("users", help="管理用户与令牌 / manage users and API tokens")
+
+
+def _fail(exc: AppError) -> None:
+    raise click.ClickException(exc.message)
+
+
+@click.command("migrate")
+@click.option("--revision", default="heads", show_default=True)
+def migrate_command(revision: str) -> None:
+    """Apply database migrations (upgrade to REVISION)."""
+    migrations.upgrade(db.migration_engine, revision, app_role=db.app_role)
+    click.echo("migrations applied")
+
+
+@click.command("downgrade")
+@click.option("--revision", default="-1", show_default=True)
+def downgrade_command(revision: str) -> None:
+    """Revert database migrations (to REVISION, e.g. base)."""
+    migrations.downgrade(db.migration_engine, revision)
+    click.echo(f"downgraded to {revision}")
+
+
+@click.command("load-sample")
+def load_sample_command() -> None:
+    """Load the illustrative sample layers from layers/ into an empty database."""
+    try:
+        counts = sample_data.load(db.session)
+    except AppError as exc:
+        _fail(exc)
+    click.echo("loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@click.command("setup")
+def setup_command() -> None:
+    """Migrate, load sample data if empty, and create the first admin (used by script/server)."""
+    _setup()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Run ``setup``, then serve the app (one process, so a restart is quick; used by script/server)."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    _setup()
+    click.echo(f"==> Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    app = current_app._get_current_object()
+    db.session.close()
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def _setup() -> None:
+    migrations.upgrade(db.migration_engine, app_role=db.app_role)
+    if not sample_data.has_data(db.session):
+        counts = sample_data.load(db.session)
+        click.echo("sample data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        from .exchange import load_sample_rasters
+        load_sample_rasters()  # synthetic DEM and land cover (data exchange)
+    if users.find_user(db.session, "admin") is None and not _any_user():
+        password = secrets.token_urlsafe(12)
+        users.create_user(db.session, "admin", "admin", password, display_name="系统管理员")
+        click.echo("=" * 64)
+        click.echo("首次启动：已创建管理员账号 / first start: admin account created")
+        click.echo("  用户名 username: admin")
+        click.echo(f"  密码 password:   {password}")
+        click.echo("请妥善保存，此密码只显示一次 / shown once only; reset with:")
+        click.echo("  .venv/bin/flask --app app users set-password admin")
+        click.echo("=" * 64)
+
+
+def _any_user() -> bool:
+    from sqlalchemy import func, select
+
+    from ..models import User
+    return db.session.scalar(select(func.count()).select_from(User)) > 0
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "planner", "relocation_officer", "viewer"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default=None)
+def users_create(username: str, role: str, password: str, display_name: str | None) -> None:
+    """Create a user with ROLE."""
+    try:
+        users.create_user(db.session, username, role, password, display_name, actor="cli")
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"user {username} created with role {role}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_set_password(username: str, password: str) -> None:
+    """Reset USERNAME's password."""
+    try:
+        users.set_password(db.session, username, password, actor="cli")
+    except AppError as exc:
+        _fail(exc)
+    click.echo(f"password of {username} changed")
+
+
+@users_cli.command("token")
+@click.argument("username")
+@click.option("--name", default=None, help="a label for the token")
+def users_token(username: str, name: str | None) -> None:
+    """Print a new API token for USERNAME (last line of the output)."""
+    try:
+        token = users.issue_token(db.session, username, name)
+    except AppError as exc:
+        _fail(exc)
+    click.echo("API token (shown once):")
+    click.echo(token)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on ``app``."""
+    for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command, serve_command):
+        app.cli.add_command(cmd)
+    app.cli.add_command(users_cli)
+    from . import exchange
+    exchange.init_app(app)  # layers import/export, rasters
+    from . import backup
+    backup.init_app(app)
+    from . import exports
+    exports.init_app(app)

@@ -1,0 +1,245 @@
+"""Accounts: creating users, checking passwords, issuing and verifying API tokens."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...errors import BadParameter, Conflict, NotFound
+from ...models import ApiToken, User
+from ...models.user import ROLES
+from . import audit, throttle
+
+LOGGER = logging.getLogger(__name__)
+_HASHER = PasswordHasher()  # Argon2id with the library's recommended parameters
+# Verified against when the user does not exist, so both cases cost the same time.
+_DUMMY_HASH: str | None = None  # made on first use: hashing at import would slow every start
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _HASHER.hash("not-a-real-password")
+    return _DUMMY_HASH
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadParameter(f"密码至少 {MIN_PASSWORD_LENGTH} 位 / password must have at least "
+                           f"{MIN_PASSWORD_LENGTH} characters", code="weak_password")
+
+
+def create_user(session: Session, username: str, role: str, password: str,
+                display_name: str | None = None, actor: str | None = None) -> User:
+    """Create a user with an Argon2id password hash and commit."""
+    if role not in ROLES:
+        raise BadParameter(f"未知角色 {role!r}；可选 / unknown role; one of: {', '.join(ROLES)}",
+                           code="unknown_role")
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise BadParameter("用户名不能为空且不超过64个字符 / invalid username", code="bad_username")
+    _check_password_strength(password)
+    if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
+        raise Conflict(f"用户 {username} 已存在 / user exists", code="user_exists")
+    user = User(username=username, role=role, display_name=display_name,
+                password_hash=_HASHER.hash(password))
+    session.add(user)
+    session.flush()
+    audit.record(session, username=actor or username, action="create", object_type="user",
+                 object_id=user.id, after={"username": username, "role": role})
+    session.commit()
+    return user
+
+
+def set_password(session: Session, username: str, password: str, actor: str | None = None) -> None:
+    """Replace a user's password and commit."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在 / no such user", code="unknown_user")
+    _check_password_strength(password)
+    user.password_hash = _HASHER.hash(password)
+    audit.record(session, username=actor or username, action="set_password", object_type="user",
+                 object_id=user.id)
+    session.commit()
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """Return the user called ``username`` (case-insensitive) or None."""
+    return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the active user whose password matches, else None (same cost either way)."""
+    user = find_user(session, username or "")
+    try:
+        if user is None or not user.is_active:
+            _HASHER.verify(_dummy_hash(), password or "")
+            return None
+        _HASHER.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+        session.commit()
+    return user
+
+
+def log_in(session: Session, username: str, password: str, address: str, *,
+           max_failures: int, window_seconds: int) -> User | None:
+    """Check a login under the throttle: the user, None for wrong credentials, 429 when throttled."""
+    if not (username or "").strip() or not password:
+        raise BadParameter("请输入用户名和密码 / enter a username and a password", code="missing_credentials")
+    attempt = throttle.begin_attempt(session, username, address, max_failures=max_failures,
+                                     window_seconds=window_seconds)
+    user = authenticate(session, username, password)
+    if user is not None:
+        throttle.mark_succeeded(session, attempt)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, username: str, name: str | None = None, actor: str | None = None) -> str:
+    """Create an API token for ``username``, store only its hash, and return it once."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在 / no such user", code="unknown_user")
+    name = (name or "").strip()[:100] or None
+    token = "sf_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10]))
+    audit.record(session, username=actor or username, action="issue_token", object_type="user",
+                 object_id=user.id, after={"name": name, "prefix": token[:10]})
+    session.commit()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """Return the active user owning an unrevoked ``token``, else None."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.is_active:
+        return None
+    now = datetime.now(timezone.utc)
+    # Record use at most once a minute: a write on every API request would
+    # serialise concurrent requests on this token's row.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        session.commit()
+    return row.user
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在 / no such user", code="unknown_user")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Return every user, by username."""
+    return list(session.scalars(select(User).order_by(func.lower(User.username))))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """Return the user with ``user_id`` (404 when missing)."""
+    return _user(session, user_id)
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.is_active.is_(True)))
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    if user.role == "admin" and user.is_active and _active_admins(session) <= 1:
+        raise Conflict("至少需要保留一名启用的管理员 / at least one active admin must remain",
+                       code="last_admin")
+
+
+def change_role(session: Session, user_id: int, role: str, actor: str) -> User:
+    """Give a user another role and commit (the last active admin keeps theirs)."""
+    if role not in ROLES:
+        raise BadParameter(f"未知角色 / unknown role: {role[:30]!r}", code="unknown_role")
+    user = _user(session, user_id)
+    if role != user.role:
+        _keep_an_admin(session, user)
+        before = user.role
+        user.role = role
+        audit.record(session, username=actor, action="change_role", object_type="user",
+                     object_id=user.id, before={"role": before}, after={"role": role})
+    session.commit()
+    return user
+
+
+def set_active(session: Session, user_id: int, active: bool, actor: str) -> User:
+    """Activate or deactivate a user and commit; a deactivated user's sessions and tokens stop working."""
+    user = _user(session, user_id)
+    if user.is_active and not active:
+        _keep_an_admin(session, user)
+    if user.is_active != active:
+        user.is_active = active
+        audit.record(session, username=actor, action="activate" if active else "deactivate",
+                     object_type="user", object_id=user.id,
+                     before={"is_active": not active}, after={"is_active": active})
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, user_id: int, password: str, actor: str) -> User:
+    """Set a new password for a user (by an admin) and commit; their other sessions end."""
+    user = _user(session, user_id)
+    _check_password_strength(password)
+    user.password_hash = _HASHER.hash(password)
+    audit.record(session, username=actor, action="reset_password", object_type="user", object_id=user.id)
+    session.commit()
+    return user
+
+
+def change_own_password(session: Session, user: User, current: str, new: str, confirm: str) -> User:
+    """Change the caller's password after checking the current one, and commit."""
+    try:
+        _HASHER.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise BadParameter("当前密码不正确 / the current password is wrong", code="wrong_password") from None
+    if new != confirm:
+        raise BadParameter("两次输入的新密码不一致 / the new passwords differ", code="password_mismatch")
+    if new == current:
+        raise BadParameter("新密码不能与当前密码相同 / choose a different password", code="password_unchanged")
+    _check_password_strength(new)
+    user.password_hash = _HASHER.hash(new)
+    audit.record(session, username=user.username, action="change_password", object_type="user",
+                 object_id=user.id)
+    session.commit()
+    return user
+
+
+def list_tokens(session: Session, user_id: int | None = None) -> list[ApiToken]:
+    """Return API tokens (of one user, or all), newest first; never their secret."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, token_id: int, actor: User) -> ApiToken:
+    """Revoke an API token (its owner or an admin) and commit."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (actor.role != "admin" and token.user_id != actor.id):
+        raise NotFound("令牌不存在 / no such token", code="unknown_token")
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(timezone.utc)
+        audit.record(session, username=actor.username, action="revoke_token", object_type="api_token",
+                     object_id=token.id, after={"user_id": token.user_id, "prefix": token.prefix})
+    session.commit()
+    return token

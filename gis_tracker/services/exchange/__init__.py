@@ -1,0 +1,1 @@
+"""Data exchange: imports (preview → commit), layer exports, rasters and zonal indicators."""

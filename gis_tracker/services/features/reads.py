@@ -1,0 +1,130 @@
+"""Read features of a collection as GeoJSON text built in SQL.
+
+Building each feature's JSON in PostgreSQL (``ST_AsGeoJSON`` and
+``json_build_object``) avoids turning rows into ORM objects and back, and
+keeps coordinates at 7 decimals (about 1 cm).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from .catalog import Collection
+from ...db import STORAGE_SRID, WGS84
+
+LOGGER = logging.getLogger(__name__)
+COORDINATE_DECIMALS = 7
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Filters, sorting, output CRS and paging for one items request (already validated)."""
+
+    limit: int
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None  # x/y in bbox_srid (easting/lon first)
+    bbox_srid: int = WGS84
+    out_srid: int = WGS84
+    north_first: bool = False  # flip output coordinates (EPSG:4326/4490/4547 axis order)
+    decimals: int = COORDINATE_DECIMALS
+    filters: tuple[tuple[str, object], ...] = ()  # (field name, typed value): equality
+    sortby: tuple[tuple[str, bool], ...] = ()  # (field name, descending)
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page of features as GeoJSON text, with the total number matched."""
+
+    features: list[str]
+    number_matched: int
+
+
+def _properties_expr(collection: Collection):
+    model = collection.model
+    args = []
+    for f in collection.fields:
+        args += [literal(f.name), f.expr() if f.expr else getattr(model, f.name)]
+    return func.json_build_object(*args)
+
+
+def _field_expr(collection: Collection, name: str):
+    f = collection.field(name)
+    if collection.storage == "jsonb":
+        return collection.model.properties[name].astext
+    return f.expr() if f.expr else getattr(collection.model, name)
+
+
+def _feature_select(collection: Collection, query: ItemQuery | None = None):
+    model = collection.model
+    q = query or ItemQuery(limit=1)
+    projected = func.ST_Transform(model.geom, q.out_srid)
+    if q.north_first:
+        projected = func.ST_FlipCoordinates(projected)
+    geometry = func.ST_AsGeoJSON(projected, q.decimals)
+    return select(
+        model.id, model.version, geometry.label("geometry"),
+        cast(_properties_expr(collection), Text).label("properties"),
+    ).where(model.deleted_at.is_(None), *collection.scope())
+
+
+def _bbox_filter(collection: Collection, bbox, srid: int = WGS84):
+    envelope = func.ST_Transform(func.ST_MakeEnvelope(*bbox, srid), STORAGE_SRID)
+    return func.ST_Intersects(collection.model.geom, envelope)
+
+
+def _filters(collection: Collection, query: ItemQuery) -> list:
+    clauses = []
+    if query.bbox:
+        clauses.append(_bbox_filter(collection, query.bbox, query.bbox_srid))
+    for name, value in query.filters:
+        expr = _field_expr(collection, name)
+        if collection.storage == "jsonb":
+            value = "true" if value is True else "false" if value is False else str(value)
+        clauses.append(expr == value)
+    return clauses
+
+
+def _feature_text(row) -> str:
+    return ('{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
+            % (row.id, row.geometry, row.properties))
+
+
+def query_items(session: Session, collection: Collection, query: ItemQuery) -> FeaturePage:
+    """Return one page of ``collection``'s live features matching ``query``."""
+    model = collection.model
+    clauses = _filters(collection, query)
+    stmt = _feature_select(collection, query).where(*clauses)
+    count = (select(func.count()).select_from(model)
+             .where(model.deleted_at.is_(None), *collection.scope(), *clauses))
+    order = [(_field_expr(collection, name).desc().nulls_last() if desc
+              else _field_expr(collection, name).asc().nulls_last()) for name, desc in query.sortby]
+    stmt = stmt.order_by(*order, model.id).limit(query.limit).offset(query.offset)
+    rows = session.execute(stmt).all()
+    matched = session.scalar(count)
+    return FeaturePage([_feature_text(r) for r in rows], matched)
+
+
+def get_item(session: Session, collection: Collection, fid: int,
+             query: ItemQuery | None = None) -> tuple[str, int] | None:
+    """Return ``(feature GeoJSON text, version)`` of one live feature, or None."""
+    row = session.execute(_feature_select(collection, query).where(collection.model.id == fid)).first()
+    if row is None:
+        return None
+    return _feature_text(row), row.version
+
+
+def extent(session: Session, collection: Collection) -> list[float] | None:
+    """Return the lon/lat bounding box of ``collection``'s live features."""
+    model = collection.model
+    box = session.execute(
+        select(func.ST_XMin(func.ST_Extent(func.ST_Transform(model.geom, WGS84))),
+               func.ST_YMin(func.ST_Extent(func.ST_Transform(model.geom, WGS84))),
+               func.ST_XMax(func.ST_Extent(func.ST_Transform(model.geom, WGS84))),
+               func.ST_YMax(func.ST_Extent(func.ST_Transform(model.geom, WGS84))))
+        .where(model.deleted_at.is_(None), *collection.scope())).first()
+    if box is None or box[0] is None:
+        return None
+    return [round(v, 6) for v in box]

@@ -1,0 +1,418 @@
+"""Create, replace, update, delete and restore features: one transaction per save.
+
+Every write checks the role, validates attributes and geometry (nothing
+invalid is stored), compares ``If-Match`` with the current version under a row
+lock (so no save is silently lost), bumps the version, keeps the version in
+``feature_versions``, writes the audit entry and runs the write hooks — all
+in the same transaction.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .catalog import Collection
+from ...db import STORAGE_SRID, WGS84
+from ...errors import BadParameter, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+from ...models import District, FeatureVersion, User
+from ...spatial import validate
+from ..accounts import audit
+from . import reads, write_events
+from .attributes import check_properties
+
+LOGGER = logging.getLogger(__name__)
+FALLBACK_BOUNDS = (112.95, 27.75, 113.35, 28.12)
+BOUNDS_MARGIN_DEG = 0.03  # about 3 km around the district outline
+
+
+@dataclass
+class WriteResult:
+    """The outcome of a save: the feature as stored and what hooks added."""
+
+    feature_id: int
+    version: int
+    etag: str
+    feature: dict | None
+    extra: dict = field(default_factory=dict)
+
+
+def etag(collection_id: str, fid: int, version: int) -> str:
+    """Return the strong ETag of one version of a feature."""
+    return f'"{collection_id}-{fid}-v{version}"'
+
+
+def _check_role(coll: Collection, user: User) -> None:
+    if user.role not in coll.write_roles:
+        raise Forbidden(f"您的角色无权编辑图层“{coll.title}” / your role may not edit {coll.id}",
+                        code="forbidden_layer")
+
+
+def district_bounds(session: Session) -> tuple[float, float, float, float]:
+    """Return the district's lon/lat bounding box with a small margin."""
+    box = session.execute(select(
+        func.ST_XMin(func.ST_Extent(func.ST_Transform(District.geom, WGS84))),
+        func.ST_YMin(func.ST_Extent(func.ST_Transform(District.geom, WGS84))),
+        func.ST_XMax(func.ST_Extent(func.ST_Transform(District.geom, WGS84))),
+        func.ST_YMax(func.ST_Extent(func.ST_Transform(District.geom, WGS84))))).first()
+    if box is None or box[0] is None:
+        return FALLBACK_BOUNDS
+    m = BOUNDS_MARGIN_DEG
+    return (box[0] - m, box[1] - m, box[2] + m, box[3] + m)
+
+
+def check_geometry(session: Session, coll: Collection, geometry: object, max_vertices: int) -> BaseGeometry:
+    """Parse and validate a lon/lat GeoJSON geometry for ``coll``; raise 422 with reason and place."""
+    try:
+        geom = validate.parse_geojson(geometry, max_vertices)
+        validate.check_type(geom, coll.geometry_type)
+        validate.check_valid(geom)
+        validate.check_extent(geom, district_bounds(session))
+    except validate.GeometryProblem as problem:
+        details = {"field": "geometry"}
+        if problem.location:
+            details["location"] = {"type": "Point", "coordinates": list(problem.location)}
+        raise Unprocessable(problem.message, code=problem.code, details=details) from None
+    if coll.geometry_type == "MultiPolygon" and isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    return geom
+
+
+def _geom_expr(geom: BaseGeometry):
+    return func.ST_Transform(func.ST_GeomFromText(geom.wkt, WGS84), STORAGE_SRID)
+
+
+def _row_properties(coll: Collection, row) -> dict:
+    if coll.storage == "jsonb":
+        return dict(row.properties or {})
+    return {f.name: getattr(row, f.name) for f in coll.fields if f.expr is None}
+
+
+def _geojson_of(session: Session, coll: Collection, fid: int) -> dict | None:
+    text = session.scalar(select(func.ST_AsGeoJSON(func.ST_Transform(coll.model.geom, WGS84), 7))
+                          .where(coll.model.id == fid))
+    return json.loads(text) if text else None
+
+
+def _snapshot(session: Session, coll: Collection, row) -> dict:
+    return {"properties": audit.jsonable(_row_properties(coll, row)),
+            "geometry": _geojson_of(session, coll, row.id)}
+
+
+def _keep_version(session: Session, coll: Collection, row, action: str, username: str) -> None:
+    session.add(FeatureVersion(
+        collection=coll.id, feature_id=row.id, version=row.version, action=action,
+        properties=audit.jsonable(_row_properties(coll, row)),
+        geom=select(coll.model.geom).where(coll.model.id == row.id).scalar_subquery(),
+        username=username))
+
+
+def _apply_properties(coll: Collection, row, props: dict, replace: bool) -> None:
+    if coll.storage == "jsonb":
+        row.properties = props if replace else {**(row.properties or {}), **props}
+        return
+    editable = [f for f in coll.fields if f.editable]
+    for f in editable:
+        if f.name in props:
+            setattr(row, f.name, props[f.name])
+        elif replace:
+            setattr(row, f.name, None)
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        pgcode = getattr(exc.orig, "pgcode", "")
+        if pgcode == "23505":
+            raise Conflict("与已有要素重复（如名称或编码） / duplicates an existing feature",
+                           code="duplicate") from None
+        if pgcode == "23514" and "geom" in str(exc.orig):
+            raise Unprocessable("几何无效（投影变换后） / invalid geometry after reprojection",
+                                code="invalid_geometry", details={"field": "geometry"}) from None
+        raise Unprocessable("数据不符合约束 / the data breaks a constraint", code="constraint") from None
+
+
+def _finish(session: Session, coll: Collection, row, action: str, user: User, before: dict | None) -> WriteResult:
+    session.flush()
+    _keep_version(session, coll, row, action, user.username)
+    after = _snapshot(session, coll, row) if action != "delete" else {"deleted": True}
+    audit.record(session, username=user.username, action=action, object_type=coll.id,
+                 object_id=row.id, before=before, after=after)
+    extra = write_events.run_after_write(session, coll.id, row.id, action)
+    fid, version = row.id, row.version
+    _commit(session)
+    found = reads.get_item(session, coll, fid) if action != "delete" else None
+    return WriteResult(fid, version, etag(coll.id, fid, version),
+                       json.loads(found[0]) if found else None, extra)
+
+
+def _locked_row(session: Session, coll: Collection, fid: int, include_deleted: bool = False):
+    stmt = select(coll.model).where(coll.model.id == fid, *coll.scope()).with_for_update()
+    row = session.scalar(stmt)
+    if row is None or (row.deleted_at is not None and not include_deleted):
+        raise NotFound(f"{coll.id} 中不存在要素 {fid} / no such feature", code="unknown_feature")
+    return row
+
+
+def _ensure_baseline(session: Session, coll: Collection, row) -> None:
+    """Keep the current state as a version if it has none yet (e.g. loaded or imported data)."""
+    exists = session.scalar(select(FeatureVersion.id).where(
+        FeatureVersion.collection == coll.id, FeatureVersion.feature_id == row.id,
+        FeatureVersion.version == row.version))
+    if exists is None:
+        _keep_version(session, coll, row, "load", row.updated_by or row.created_by)
+
+
+def _check_if_match(session: Session, coll: Collection, row, if_match: str | None) -> None:
+    if not if_match:
+        raise PreconditionRequired("保存需要 If-Match（当前版本的 ETag） / If-Match with the current ETag "
+                                   "is required", code="if_match_required")
+    current = etag(coll.id, row.id, row.version)
+    sent = [t.strip() for t in if_match.split(",")]
+    if current not in sent:
+        found = reads.get_item(session, coll, row.id)
+        raise PreconditionFailed(
+            "该要素已被他人修改，您的版本已过期 / someone else saved this feature first",
+            code="stale_version",
+            details={"etag": current, "current": json.loads(found[0]) if found else None,
+                     "updated_by": row.updated_by})
+    _ensure_baseline(session, coll, row)
+
+
+def _parse_body(body: object, need_geometry: bool) -> tuple[dict, object]:
+    if not isinstance(body, dict):
+        raise BadParameter("请求体必须是 GeoJSON Feature / body must be a GeoJSON Feature", code="bad_body")
+    props = body.get("properties") or {}
+    if not isinstance(props, dict):
+        raise BadParameter("properties 必须是对象 / properties must be an object", code="bad_body")
+    geometry = body.get("geometry")
+    if need_geometry and geometry is None:
+        raise Unprocessable("缺少几何 / geometry is required", code="missing_geometry",
+                            details={"field": "geometry"})
+    return props, geometry
+
+
+def create(session: Session, coll: Collection, body: object, user: User, max_vertices: int) -> WriteResult:
+    """Create a feature from a GeoJSON Feature (lon/lat)."""
+    _check_role(coll, user)
+    props, geometry = _parse_body(body, need_geometry=True)
+    clean = check_properties(coll, props, current=None, partial=False)
+    geom = check_geometry(session, coll, geometry, max_vertices)
+    row = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
+    _apply_properties(coll, row, clean, replace=True)
+    row.geom = _geom_expr(geom)
+    row.version = 1
+    row.created_by = row.updated_by = user.username
+    session.add(row)
+    return _finish(session, coll, row, "create", user, None)
+
+
+def update(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
+           max_vertices: int, replace: bool) -> WriteResult:
+    """Replace (PUT) or partially update (PATCH) a feature, refusing stale versions."""
+    _check_role(coll, user)
+    props, geometry = _parse_body(body, need_geometry=replace)
+    row = _locked_row(session, coll, fid)
+    _check_if_match(session, coll, row, if_match)
+    before = _snapshot(session, coll, row)
+    clean = check_properties(coll, props, current=_row_properties(coll, row), partial=not replace)
+    if geometry is not None:
+        row.geom = _geom_expr(check_geometry(session, coll, geometry, max_vertices))
+    _apply_properties(coll, row, clean, replace=replace)
+    row.version += 1
+    row.updated_by = user.username
+    row.updated_at = datetime.now(timezone.utc)
+    return _finish(session, coll, row, "update", user, before)
+
+
+def delete(session: Session, coll: Collection, fid: int, user: User, if_match: str | None) -> WriteResult:
+    """Soft-delete a feature (restorable by an admin)."""
+    _check_role(coll, user)
+    row = _locked_row(session, coll, fid)
+    _check_if_match(session, coll, row, if_match)
+    before = _snapshot(session, coll, row)
+    row.deleted_at = datetime.now(timezone.utc)
+    row.deleted_by = user.username
+    row.version += 1
+    return _finish(session, coll, row, "delete", user, before)
+
+
+def restore_deleted(session: Session, coll: Collection, fid: int, user: User) -> WriteResult:
+    """Bring a deleted feature back (admins only)."""
+    if user.role != "admin":
+        raise Forbidden("只有管理员可以恢复已删除的要素 / only admins restore deleted features")
+    row = _locked_row(session, coll, fid, include_deleted=True)
+    if row.deleted_at is None:
+        raise Conflict("该要素未被删除 / the feature is not deleted", code="not_deleted")
+    row.deleted_at = None
+    row.deleted_by = None
+    row.version += 1
+    row.updated_by = user.username
+    row.updated_at = datetime.now(timezone.utc)
+    return _finish(session, coll, row, "restore", user, {"deleted": True})
+
+
+def restore_version(session: Session, coll: Collection, fid: int, version: int, user: User,
+                    if_match: str | None) -> WriteResult:
+    """Make an earlier version current again, as a new version."""
+    _check_role(coll, user)
+    old = session.scalar(select(FeatureVersion).where(
+        FeatureVersion.collection == coll.id, FeatureVersion.feature_id == fid,
+        FeatureVersion.version == version))
+    if old is None:
+        raise NotFound(f"版本 {version} 不存在 / no such version", code="unknown_version")
+    row = _locked_row(session, coll, fid)
+    _check_if_match(session, coll, row, if_match)
+    before = _snapshot(session, coll, row)
+    props = {k: v for k, v in old.properties.items()
+             if coll.storage == "jsonb" or (coll.field(k) and coll.field(k).editable)}
+    clean = check_properties(coll, props, current=None, partial=True, coerce_dates=True)
+    _apply_properties(coll, row, clean, replace=False)
+    row.geom = select(FeatureVersion.geom).where(FeatureVersion.id == old.id).scalar_subquery()
+    row.version += 1
+    row.updated_by = user.username
+    row.updated_at = datetime.now(timezone.utc)
+    return _finish(session, coll, row, "update", user, before)
+
+
+def history(session: Session, coll: Collection, fid: int) -> list[dict]:
+    """Return every version of a feature, oldest first, with lon/lat geometry."""
+    rows = session.execute(
+        select(FeatureVersion, func.ST_AsGeoJSON(func.ST_Transform(FeatureVersion.geom, WGS84), 7))
+        .where(FeatureVersion.collection == coll.id, FeatureVersion.feature_id == fid)
+        .order_by(FeatureVersion.version)).all()
+    if not rows:
+        exists = session.scalar(select(coll.model.id).where(coll.model.id == fid, *coll.scope()))
+        if exists is None:
+            raise NotFound(f"{coll.id} 中不存在要素 {fid} / no such feature", code="unknown_feature")
+    return [{"version": v.version, "action": v.action, "username": v.username, "at": v.at.isoformat(),
+             "properties": v.properties, "geometry": json.loads(g) if g else None} for v, g in rows]
+
+
+
+
+MAX_SPLIT_PARTS = 50
+SPLIT_AREA_TOLERANCE = 0.01  # the parts may differ from the whole by 1 % (reprojection, rounding)
+
+
+def split(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
+          max_vertices: int) -> list[WriteResult]:
+    """Split a polygon feature into ``body["parts"]`` in one transaction; return the saved features.
+
+    The feature keeps the first part (its id, history and attributes, as a new
+    version); every other part becomes a new feature with a copy of the
+    attributes.  All of it is saved, or — stale version, a bad part, parts
+    that do not make up the feature, a duplicate name — none of it.
+    """
+    _check_role(coll, user)
+    parts = body.get("parts") if isinstance(body, dict) else None
+    if not isinstance(parts, list):
+        raise BadParameter('请求体须为 {"parts": [几何, …]} / the body must be {"parts": [geometry, …]}',
+                           code="bad_body")
+    if "Polygon" not in coll.geometry_type:
+        raise Unprocessable("只有面要素可以分割 / only polygon layers can be split", code="not_polygonal")
+    if not 2 <= len(parts) <= MAX_SPLIT_PARTS:
+        raise Unprocessable(f"分割须得到 2 至 {MAX_SPLIT_PARTS} 个部分 / a split needs 2 to {MAX_SPLIT_PARTS} parts",
+                            code="bad_split", details={"field": "parts"})
+    row = _locked_row(session, coll, fid)
+    _check_if_match(session, coll, row, if_match)
+    geoms = [check_geometry(session, coll, part, max_vertices) for part in parts]
+    _check_parts_make_up(session, coll, row, geoms)
+    before = _snapshot(session, coll, row)
+
+    row.geom = _geom_expr(geoms[0])
+    row.version += 1
+    row.updated_by = user.username
+    row.updated_at = datetime.now(timezone.utc)
+    session.flush()
+    _keep_version(session, coll, row, "split", user.username)
+    created = []
+    taken: set[str] = set()  # unique values handed out to earlier parts of this split
+    for geom in geoms[1:]:
+        new = coll.model(**_copied_columns(session, coll, row, taken))
+        new.geom = _geom_expr(geom)
+        new.version = 1
+        new.created_by = new.updated_by = user.username
+        session.add(new)
+        session.flush()
+        _keep_version(session, coll, new, "create", user.username)
+        audit.record(session, username=user.username, action="create", object_type=coll.id, object_id=new.id,
+                     before=None, after={**_snapshot(session, coll, new), "split_from": row.id})
+        created.append(new)
+    audit.record(session, username=user.username, action="split", object_type=coll.id, object_id=row.id,
+                 before=before, after={**_snapshot(session, coll, row), "split_into": [n.id for n in created]})
+    saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id, "update" if r is row else "create"))
+             for r in (row, *created)]
+    _commit(session)
+    results = []
+    for feature_id, version, extra in saved:
+        found = reads.get_item(session, coll, feature_id)
+        results.append(WriteResult(feature_id, version, etag(coll.id, feature_id, version),
+                                   json.loads(found[0]) if found else None, extra))
+    return results
+
+
+NOT_COPIED = {"id", "geom", "version", "created_at", "created_by", "updated_at", "updated_by",
+              "deleted_at", "deleted_by"}
+
+
+def _copied_columns(session: Session, coll: Collection, row, taken: set[str]) -> dict:
+    """Return the column values a new part takes from the split feature, as stored.
+
+    Every column but the id, the geometry and the bookkeeping is copied — links
+    such as a zone's parent or a project's zone included, a user layer's id and
+    attributes (``properties``, copied, not shared) too.  A text column that
+    must be unique (a zone's ``code``) gets the next free ``-<n>`` suffix, so
+    QST splits into QST and QST-2 (or QST-3 if QST-2 exists already).
+    """
+    copied = {}
+    for column in coll.model.__table__.columns:
+        if column.name in NOT_COPIED or column.computed is not None:
+            continue
+        value = getattr(row, column.key)
+        if column.unique and isinstance(value, str):
+            value = _next_free(session, column, value, taken)
+            taken.add(value)
+        copied[column.key] = dict(value) if isinstance(value, dict) else value
+    return copied
+
+
+def _next_free(session: Session, column, value: str, taken: set[str]) -> str:
+    """Return ``value-<n>`` for the smallest n ≥ 2 not used in ``column`` (nor in ``taken``)."""
+    limit = getattr(column.type, "length", None) or 200
+    used = set(session.scalars(select(column).where(column.like(f"{value[:limit - 4]}-%"))).all()) | taken
+    for n in range(2, 10_000):
+        suffix = f"-{n}"
+        candidate = value[:limit - len(suffix)] + suffix
+        if candidate not in used:
+            return candidate
+    raise Conflict("没有可用的编号 / no free code for the new part", code="duplicate")
+
+
+def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[BaseGeometry]) -> None:
+    """Refuse parts that overlap, stray outside the feature or do not add up to it (EPSG:4547 m²)."""
+    from ...spatial.measure import reproject
+
+    whole = shapely.make_valid(shapely.from_wkb(bytes(session.scalar(
+        select(func.ST_AsBinary(coll.model.geom)).where(coll.model.id == row.id)))))
+    pieces = [shapely.make_valid(reproject(g, WGS84, STORAGE_SRID)) for g in geoms]  # valid after rounding too
+    areas = [p.area for p in pieces]
+    total, union = sum(areas), shapely.union_all(pieces)
+    tolerance = SPLIT_AREA_TOLERANCE * whole.area
+    # Each part on the feature: what lies outside it is rounding (≤ 0.5 m² or 0.1 % of the part).
+    outside = max(p.difference(whole).area - max(0.5, 0.001 * p.area) for p in pieces)
+    if (min(areas) <= 0 or abs(total - whole.area) > tolerance or union.area < total * 0.999
+            or union.symmetric_difference(whole).area > tolerance or outside > 0):
+        raise Unprocessable(
+            f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²） / the parts must not "
+            f"overlap and must make up the feature", code="bad_split", details={"field": "parts"})

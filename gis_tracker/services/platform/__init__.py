@@ -1,0 +1,1 @@
+"""What keeps the system running: jobs, backup, database roles, migrations, sample data, outbound requests."""

@@ -1,0 +1,1 @@
+"""The Qingshuitang enterprises' relocation: stage transitions, status as of a date, dashboard, attachments, ledger."""

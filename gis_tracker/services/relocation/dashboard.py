@@ -1,0 +1,116 @@
+"""The numbers leaders ask for: stage × sub-area counts, milestone progress, who is late, monthly progress."""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...i18n import pick
+from ...models import StageTransition
+from ...rules import relocation as rules
+from ...rules.stages import PATH_LABELS, STAGE_CODES, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
+from .status import EnterpriseStatus, check_as_of, reached, stage_counts, statuses
+
+LOGGER = logging.getLogger(__name__)
+
+
+def _matrix(rows: list[EnterpriseStatus]) -> dict:
+    zones = sorted({(s.zone_code or "", s.zone_name or "—") for s in rows})
+    counts = {code: {z: 0 for z, _ in zones} for code in STAGE_CODES}
+    for s in rows:
+        counts[s.stage][s.zone_code or ""] += 1
+    return {
+        "zones": [{"code": z, "name": n} for z, n in zones],
+        "rows": [{"stage": code, "label": pick(STAGE_LABELS[code], STAGE_LABELS_EN[code]),
+                  "colour": STAGE_COLOURS[code], "counts": [counts[code][z] for z, _ in zones],
+                  "total": sum(counts[code].values())} for code in STAGE_CODES],
+        "zone_totals": [sum(counts[c][z] for c in STAGE_CODES) for z, _ in zones],
+        "total": len(rows),
+    }
+
+
+def _milestones(session: Session, rows: list[EnterpriseStatus], day: date) -> list[dict]:
+    total = len(rows) or 1
+    result = []
+    for m in rules.MILESTONES:
+        now = sum(1 for s in rows if reached(s.stage, m.stage))
+        due = m.deadline <= day
+        at_deadline = None
+        if due:
+            at_deadline = sum(1 for s in statuses(session, m.deadline) if reached(s.stage, m.stage))
+        result.append({
+            "key": m.key, "label": pick(m.label, m.label_en), "deadline": m.deadline.isoformat(),
+            "stage": m.stage, "stage_label": pick(STAGE_LABELS[m.stage], STAGE_LABELS_EN[m.stage]),
+            "due": due, "reached_now": now, "reached_at_deadline": at_deadline, "total": len(rows),
+            "percent_now": round(100 * now / total, 1),
+            "percent_at_deadline": None if at_deadline is None else round(100 * at_deadline / total, 1),
+        })
+    return result
+
+
+def _months(first: date, last: date) -> list[str]:
+    months, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def monthly(session: Session, day: date) -> dict:
+    """Return how many enterprises reached each stage in each month up to ``day`` (goings back excluded)."""
+    month = func.to_char(StageTransition.on_date, "YYYY-MM")
+    found = session.execute(
+        select(month, StageTransition.to_stage, func.count())
+        .where(StageTransition.on_date <= day, StageTransition.direction != rules.BACK)
+        .group_by(month, StageTransition.to_stage)).all()
+    first = min((date.fromisoformat(m + "-01") for m, _, _ in found), default=day)
+    labels = _months(first, day)
+    index = {m: i for i, m in enumerate(labels)}
+    series = {code: [0] * len(labels) for code in STAGE_CODES[1:]}
+    for m, code, n in found:
+        if code in series and m in index:
+            series[code][index[m]] = n
+    return {"labels": labels, "datasets": [
+        {"stage": code, "label": pick(STAGE_LABELS[code], STAGE_LABELS_EN[code]), "colour": STAGE_COLOURS[code],
+         "data": data} for code, data in series.items()]}
+
+
+def overdue_list(rows: list[EnterpriseStatus], day: date) -> list[dict]:
+    """Return the late enterprises, the longest overdue first."""
+    late = sorted((s for s in rows if s.overdue), key=lambda s: (s.overdue[0][1], s.name))
+    return [{"id": s.id, "name": s.name, "zone_name": s.zone_name, "path": s.path,
+             "path_label": PATH_LABELS.get(s.path, s.path), "stage": s.stage,
+             "stage_label": pick(STAGE_LABELS[s.stage], STAGE_LABELS_EN[s.stage]),
+             "late": [{"stage": c, "label": pick(STAGE_LABELS[c], STAGE_LABELS_EN[c]), "planned": d.isoformat(),
+                       "days": (day - d).days} for c, d in s.overdue]} for s in late]
+
+
+def dashboard(session: Session, as_of: date | None = None) -> dict:
+    """Return every dashboard number for ``as_of`` (today by default)."""
+    day = check_as_of(as_of)
+    rows = statuses(session, day)
+    return {
+        "as_of": day.isoformat(), "total": len(rows),
+        "stage_counts": stage_counts(rows),
+        "matrix": _matrix(rows),
+        "milestones": _milestones(session, rows, day),
+        "overdue": overdue_list(rows, day),
+        "monthly": monthly(session, day),
+    }
+
+
+def map_features(session: Session, as_of: date | None = None) -> dict:
+    """Return the enterprises as GeoJSON points with their stage (and colour) as of a date."""
+    day = check_as_of(as_of)
+    feats = []
+    for s in statuses(session, day):
+        feats.append({"type": "Feature", "id": s.id,
+                      "geometry": {"type": "Point", "coordinates": [round(s.lon, 7), round(s.lat, 7)]},
+                      "properties": {"name": s.name, "stage": s.stage,
+                                     "stage_label": pick(STAGE_LABELS[s.stage], STAGE_LABELS_EN[s.stage]),
+                                     "colour": STAGE_COLOURS[s.stage], "path": s.path,
+                                     "zone_name": s.zone_name, "overdue": bool(s.overdue),
+                                     "stage_date": s.stage_date}})
+    return {"type": "FeatureCollection", "as_of": day.isoformat(), "features": feats}
