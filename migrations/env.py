@@ -5,6 +5,7 @@ from alembic import context
 
 from gis_tracker.db import Base
 import gis_tracker.models  # noqa: F401  (registers the models on Base.metadata)
+from gis_tracker.services.platform.migrations import object_filter
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,16 +24,11 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
-def _include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS's own tables are not ours to migrate.
-    return not (type_ == "table" and name in {"spatial_ref_sys"})
-
-
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_include_object,
+        include_object=object_filter(connection),
         transaction_per_migration=True,
     )
     with context.begin_transaction():

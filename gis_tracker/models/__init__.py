@@ -1,6 +1,7 @@
 """Persistence models, one module per aggregate; importing this registers them all."""
 from .audit import AuditEntry
 from .job import Job
+from .login_attempt import LoginAttempt  # noqa: F401
 from .layers import District, ProtectedArea, WaterBody, Zone
 from .enterprise import Enterprise
 from .encroachment import (EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule,  # noqa: F401

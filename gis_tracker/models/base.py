@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, func
+from sqlalchemy import DateTime, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
+
+
+def gist_index(table: str, column: str = "geom") -> Index:
+    """Return the GiST index on ``table.column`` under the name the migrations give it (``ix_<table>_<column>``)."""
+    return Index(f"ix_{table}_{column}", column, postgresql_using="gist")
 
 
 class TrackedMixin:

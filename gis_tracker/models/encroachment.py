@@ -5,12 +5,12 @@ from datetime import datetime
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text,
-                        UniqueConstraint, func)
+                        Index, UniqueConstraint, func)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from ..db import STORAGE_SRID, Base
-from .base import TrackedMixin
+from .base import TrackedMixin, gist_index
 
 
 class EncroachmentRule(TrackedMixin, Base):
@@ -47,7 +47,9 @@ class EncroachmentFlag(Base):
     """
 
     __tablename__ = "encroachment_flags"
-    __table_args__ = (UniqueConstraint("project_id", "rule_id", name="uq_encroachment_flags_project_rule"),)
+    __table_args__ = (UniqueConstraint("project_id", "rule_id", name="uq_encroachment_flags_project_rule"),
+                      gist_index("encroachment_flags"),
+                      Index("ix_encroachment_flags_features", "features", postgresql_using="gin"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -62,7 +64,7 @@ class EncroachmentFlag(Base):
     overlap_pct: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     min_distance_m: Mapped[float | None] = mapped_column(Float)
     features: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)  # [{layer, id, name}]
-    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True))
+    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     first_flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
                                                        server_default=func.now())
@@ -94,11 +96,12 @@ class ProtectedPart(Base):
     """A piece (``ST_Subdivide``) of a protected area or water body, kept in sync by triggers."""
 
     __tablename__ = "protected_parts"
+    __table_args__ = (gist_index("protected_parts"), Index("ix_protected_parts_feature", "source", "feature_id"))
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source: Mapped[str] = mapped_column(String(40), nullable=False)
     feature_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False), nullable=False)
 
 
 class ReviewReport(Base):

@@ -7,13 +7,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import STORAGE_SRID, Base
-from .base import TrackedMixin
+from .base import TrackedMixin, gist_index
 
 
 class Enterprise(TrackedMixin, Base):
     """One of the 172 Qingshuitang enterprises and its current relocation state."""
 
     __tablename__ = "enterprises"
+    __table_args__ = (gist_index("enterprises"), gist_index("enterprises", "parcel_geom"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
@@ -29,5 +30,5 @@ class Enterprise(TrackedMixin, Base):
     stage_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     planned_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
-    geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False)
-    parcel_geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True))
+    geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)
+    parcel_geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False))

@@ -8,15 +8,16 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import STORAGE_SRID, Base
-from .base import TrackedMixin
+from .base import TrackedMixin, gist_index
 
-MULTIPOLYGON = Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True)
+MULTIPOLYGON = Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False)  # GiST indexes: gist_index()
 
 
 class District(Base):
     """The administrative outline of Shifeng District (石峰区)."""
 
     __tablename__ = "district"
+    __table_args__ = (gist_index("district"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -29,6 +30,7 @@ class Zone(TrackedMixin, Base):
     """A planning zone (清水塘/田心/九郎山) or one of its named sub-areas."""
 
     __tablename__ = "zones"
+    __table_args__ = (gist_index("zones"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
@@ -47,6 +49,7 @@ class ProtectedArea(TrackedMixin, Base):
     """A protected area: green-heart tier, drinking-water zone, no-farming zone or forest park."""
 
     __tablename__ = "protected_areas"
+    __table_args__ = (gist_index("protected_areas"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -61,6 +64,7 @@ class WaterBody(TrackedMixin, Base):
     """A river, harbour (港, creek), lake, reservoir or pond."""
 
     __tablename__ = "water_bodies"
+    __table_args__ = (gist_index("water_bodies"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -8,7 +8,7 @@ from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import STORAGE_SRID, Base
-from .base import TrackedMixin
+from .base import TrackedMixin, gist_index
 
 PROJECT_TYPES = ("industrial", "commercial", "residential", "infrastructure",
                  "public", "tourism", "livestock", "logistics")
@@ -19,6 +19,7 @@ class Project(TrackedMixin, Base):
     """A construction project with its footprint and land-use attributes."""
 
     __tablename__ = "projects"
+    __table_args__ = (gist_index("projects"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -33,4 +34,4 @@ class Project(TrackedMixin, Base):
     land_supplied_date: Mapped[date | None] = mapped_column(Date)
     construction_started_date: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)
-    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False), nullable=False)

@@ -8,12 +8,14 @@ from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import STORAGE_SRID, Base
+from .base import gist_index
 
 
 class CachedTile(Base):
     """One rendered MVT tile of a collection."""
 
     __tablename__ = "tile_cache"
+    __table_args__ = (gist_index("tile_cache", "bounds"),)
 
     collection: Mapped[str] = mapped_column(String(80), primary_key=True)
     z: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import STORAGE_SRID, Base
-from .base import TrackedMixin
+from .base import TrackedMixin, gist_index
 
 
 class UserLayer(TrackedMixin, Base):
@@ -33,9 +33,14 @@ class LayerFeature(TrackedMixin, Base):
     """A feature of a :class:`UserLayer`; attributes live in ``properties``."""
 
     __tablename__ = "layer_features"
+    # Partitioned by layer_id (migration 0012); live and deleted rows indexed apart (migration 0011).
+    __table_args__ = (
+        gist_index("layer_features"),
+        Index("ix_layer_features_live", "layer_id", postgresql_where=text("deleted_at IS NULL")),
+        Index("ix_layer_features_deleted", "layer_id", postgresql_where=text("deleted_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Indexed by two partial indexes, live and deleted rows apart (migration 0011).
     layer_id: Mapped[int] = mapped_column(ForeignKey("user_layers.id"), nullable=False)
     properties: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
-    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False), nullable=False)

@@ -24,6 +24,22 @@ def test_upgrade_then_downgrade_round_trip(empty_database_url):
         engine.dispose()
 
 
+def test_the_chain_has_exactly_one_head():
+    """A new revision must follow the current head; two heads leave the order between them undefined."""
+    assert len(migrations.heads()) == 1, f"migrations have several heads: {migrations.heads()}"
+
+
+def test_the_models_match_the_migrated_schema(empty_database_url):
+    """Every column, type, index and table the models declare is what the migrations build, and no more."""
+    engine = create_engine(empty_database_url)
+    try:
+        migrations.upgrade(engine)
+        assert migrations.schema_differences(engine) == []
+    finally:
+        migrations.downgrade(engine, "base")
+        engine.dispose()
+
+
 def test_every_geometry_column_has_an_explicit_srid(session):
     from sqlalchemy import text
     rows = session.execute(text(

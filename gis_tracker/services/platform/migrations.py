@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
 
+from ... import models
 from ...config import PROJECT_ROOT
+from ...db import Base
 from . import db_roles
+
+NOT_OURS = {"spatial_ref_sys"}  # PostGIS's own table
 
 
 def _config(engine: Engine, connection) -> AlembicConfig:
@@ -41,3 +48,32 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 def is_empty(engine: Engine) -> bool:
     """Tell whether the database has no application tables yet."""
     return not inspect(engine).has_table("users")
+
+
+def heads() -> tuple[str, ...]:
+    """Return the head revisions of ``migrations/`` (one: the chain is linear)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return tuple(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def object_filter(conn: Connection):
+    """Return Alembic's ``include_object`` hook: skip PostGIS's tables and layer partitions.
+
+    Partitions of ``layer_features`` are made at run time for large imports
+    (migration 0012); the model describes the partitioned parent only.
+    """
+    partitions = set(conn.scalars(text("SELECT relname FROM pg_class WHERE relispartition")))
+
+    def include(obj, name, type_, reflected, compare_to):
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table not in NOT_OURS and table not in partitions
+    return include
+
+
+def schema_differences(engine: Engine) -> list:
+    """Return what autogenerate finds between the models and the migrated database (empty: they match)."""
+    assert models.__all__  # every model is registered on Base.metadata
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": object_filter(conn)})
+        return compare_metadata(ctx, Base.metadata)
