@@ -57,21 +57,18 @@ def create_app(config: object | None = None) -> Flask:
     from .web import exports as exports_pages
     for mod in (exports_api, exports_pages):  # snapshots, interactive maps, meeting packs
         app.register_blueprint(mod.bp)
-        mod.declare_access()
 
     from .api import flags as flags_api
     from .services.encroachment import check as encroachment_check
     from .web import flags as flags_pages
     for mod in (flags_api, flags_pages):  # encroachment flags and the 两型 review
         app.register_blueprint(mod.bp)
-        mod.declare_access()
     encroachment_check.init_app(app)
 
     from .api import exchange as exchange_api
     from .web import exchange as exchange_pages
     for mod in (exchange_api, exchange_pages):  # data exchange: imports, exports, rasters, indicators
         app.register_blueprint(mod.bp)
-        mod.declare_access()
 
     cli.init_app(app)
     return app

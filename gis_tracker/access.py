@@ -9,13 +9,14 @@ login and is logged as an error; it is not refused outright, so engineers
 adding routes are not blocked mid-work, but the access test fails naming it,
 so no route ships undeclared.
 
-To declare a new route, add one line to :data:`ACCESS` (or, from your own
-blueprint module, call :func:`declare`)::
+To declare a new route, add one line to :data:`ACCESS`::
 
     "myblueprint.view_name": {"GET": ANY_USER, "POST": EDITORS},
 
-Finer checks inside the view or service (e.g. a collection's
-``write_roles``, a job's owner) come on top of this table.
+This module is also the one source of the roles and role groups: services
+check a user's role against these groups (e.g. ``PLANNERS`` for rasters),
+never against tuples of their own.  Finer checks inside the view or service
+(e.g. a collection's ``write_roles``, a job's owner) come on top of this table.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ LOGGER = logging.getLogger(__name__)
 
 ANONYMOUS = "anonymous"
 ROLES = ("admin", "planner", "relocation_officer", "viewer")
+"""Every role a user can have (``users.role``)."""
 
 PUBLIC = (ANONYMOUS, *ROLES)
 ANY_USER = ROLES
@@ -32,7 +34,8 @@ ADMIN = ("admin",)
 # Feature writes: the route admits every editor; the collection's write_roles
 # (services/features/catalog.py) then decide per layer, e.g. relocation officers edit enterprises only.
 EDITORS = ("admin", "planner", "relocation_officer")
-LAYER_EDITORS = ("admin", "planner")  # planner-defined layers (services/features/user_layers.py)
+PLANNERS = ("admin", "planner")  # planning layers, user layers, rasters, population, flag reviews
+LAYER_EDITORS = PLANNERS  # planner-defined layers (services/features/user_layers.py)
 RELOCATION = ("admin", "relocation_officer")  # stage transitions and the ledger (services/relocation/transitions.py)
 
 ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -105,6 +108,60 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "admin.audit": {"GET": ADMIN},
     "admin.audit_export": {"GET": ADMIN},
     "admin_api.basemap_check": {"POST": ADMIN},
+    # exports: snapshots, interactive maps, meeting packs (every logged-in user may export and download)
+    "exports.index": {"GET": ANY_USER},
+    "exports_api.start_export": {"POST": ANY_USER},
+    "exports_api.list_exports": {"GET": ANY_USER},
+    "exports_api.get_export": {"GET": ANY_USER},
+    "exports_api.download": {"GET": ANY_USER},
+    # encroachment flags, rules and the 两型 review
+    "flags.index": {"GET": ANY_USER},
+    "flags.project": {"GET": ANY_USER},
+    "flags.preview": {"GET": ANY_USER},
+    "flags.issue": {"POST": PLANNERS},
+    "flags.set_status": {"POST": PLANNERS},
+    "flags.rules": {"GET": ANY_USER},
+    "flags.update_rule": {"POST": ADMIN},
+    "flags_api.project_flags": {"GET": ANY_USER},
+    "flags_api.project_flags_geojson": {"GET": ANY_USER},
+    "flags_api.flags": {"GET": ANY_USER},
+    "flags_api.flag_history": {"GET": ANY_USER},
+    "flags_api.flag_status": {"POST": PLANNERS},
+    "flags_api.rules": {"GET": ANY_USER},
+    "flags_api.create_rule": {"POST": ADMIN},
+    "flags_api.update_rule": {"PATCH": ADMIN},
+    "flags_api.retire_rule": {"DELETE": ADMIN},
+    "flags_api.assessment": {"GET": ANY_USER},
+    "flags_api.reports": {"GET": ANY_USER},
+    "flags_api.issue_report": {"POST": PLANNERS},
+    "flags_api.report_pdf": {"GET": ANY_USER},
+    "flags_api.report_html": {"GET": ANY_USER},
+    # data exchange: imports, layer exports, rasters, indicators
+    "exchange.index": {"GET": ANY_USER},
+    "exchange.upload": {"POST": EDITORS},
+    "exchange.import_page": {"GET": ANY_USER},
+    "exchange.import_options": {"POST": EDITORS},
+    "exchange.commit": {"POST": EDITORS},
+    "exchange.cancel": {"POST": EDITORS},
+    "exchange.rasters_page": {"GET": ANY_USER},
+    "exchange.upload_raster": {"POST": PLANNERS},
+    "exchange.indicators_page": {"GET": ANY_USER},
+    "exchange.population": {"POST": PLANNERS},
+    "exchange_api.list_imports": {"GET": ANY_USER},
+    "exchange_api.create_import": {"POST": EDITORS},
+    "exchange_api.get_import": {"GET": ANY_USER},
+    "exchange_api.import_options": {"POST": EDITORS},
+    "exchange_api.commit_import": {"POST": EDITORS},
+    "exchange_api.cancel_import": {"DELETE": EDITORS},
+    "exchange_api.export_layer": {"GET": ANY_USER},
+    "exchange_api.list_rasters": {"GET": ANY_USER},
+    "exchange_api.upload_raster": {"POST": PLANNERS},
+    "exchange_api.get_raster": {"GET": ANY_USER},
+    "exchange_api.delete_raster": {"DELETE": ADMIN},
+    "exchange_api.raster_overlay": {"GET": ANY_USER},
+    "exchange_api.clip_raster": {"GET": ANY_USER},
+    "exchange_api.indicators": {"GET": ANY_USER},
+    "exchange_api.set_population": {"PUT": PLANNERS},
 }
 
 # Routes whose view answers 403 for some allowed roles depending on the object
@@ -112,19 +169,10 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
 OBJECT_LEVEL: set[str] = {
     "ogc_write.create_item", "ogc_write.replace_item", "ogc_write.update_item",
     "ogc_write.delete_item", "ogc_write.split_item", "feature_history.restore_version",
+    "exchange.commit", "exchange_api.commit_import",  # only onto layers the user may edit
 }
 
 _warned: set[tuple[str, str]] = set()
-
-
-def declare(endpoint: str, roles_by_method: dict[str, tuple[str, ...]], *, object_level: bool = False) -> None:
-    """Declare (or extend) a route's row from a blueprint module."""
-    unknown = {r for roles in roles_by_method.values() for r in roles} - set(PUBLIC)
-    if unknown:
-        raise ValueError(f"unknown roles {sorted(unknown)} for {endpoint}")
-    ACCESS.setdefault(endpoint, {}).update({m.upper(): tuple(r) for m, r in roles_by_method.items()})
-    if object_level:
-        OBJECT_LEVEL.add(endpoint)
 
 
 def allowed_roles(endpoint: str, method: str) -> tuple[str, ...] | None:

@@ -8,7 +8,6 @@ referrer policy); see :func:`security_headers`.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 
@@ -93,22 +92,6 @@ def login_session(user: User) -> None:
     if lang:
         session["lang"] = lang
     session.permanent = False
-
-
-def require_role(*roles: str):
-    """Allow the decorated view only to users whose role is in ``roles``."""
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            user = current_user()
-            if user is None:
-                raise Unauthorized("需要登录 / login required")
-            if user.role not in roles:
-                raise Forbidden("您的角色无权执行此操作 / your role may not do this")
-            return view(*args, **kwargs)
-        wrapped.allowed_roles = roles
-        return wrapped
-    return decorator
 
 
 def csrf_token() -> str:

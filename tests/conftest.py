@@ -15,13 +15,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from gis_tracker import create_app, localdb
+from gis_tracker.access import ROLES
 from gis_tracker.config import TestConfig
 from gis_tracker.db import db
 from gis_tracker.services.accounts import users
 from gis_tracker.services.platform import migrations, sample_data
 
 PASSWORD = "test-password-1"
-ROLES = ("admin", "planner", "relocation_officer", "viewer")
 
 
 def _make_database(suffix: str) -> tuple[str, str | None]:

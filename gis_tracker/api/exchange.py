@@ -184,18 +184,3 @@ def set_population(code: str):
     return jsonify(zonal.set_population(db.session, current_user(), code, body.get("population"),
                                         body.get("year")))
 
-
-def declare_access() -> None:
-    """Declare these routes in the access table."""
-    from .. import access
-
-    editors, planners, read = access.EDITORS, ("admin", "planner"), access.ANY_USER
-    for name, methods in {
-        "list_imports": {"GET": read}, "create_import": {"POST": editors}, "get_import": {"GET": read},
-        "import_options": {"POST": editors}, "commit_import": {"POST": editors},
-        "cancel_import": {"DELETE": editors}, "export_layer": {"GET": read}, "list_rasters": {"GET": read},
-        "upload_raster": {"POST": planners}, "get_raster": {"GET": read}, "delete_raster": {"DELETE": access.ADMIN},
-        "raster_overlay": {"GET": read}, "clip_raster": {"GET": read}, "indicators": {"GET": read},
-        "set_population": {"PUT": planners},
-    }.items():
-        access.declare(f"exchange_api.{name}", methods, object_level=name in ("commit_import",))

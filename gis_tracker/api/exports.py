@@ -58,11 +58,3 @@ def download(export_id: int):
     resp.headers["X-Content-SHA256"] = row.sha256
     return resp
 
-
-def declare_access() -> None:
-    """Declare these routes in the access table: every logged-in user may export and download."""
-    from .. import access
-
-    for name, methods in {"start_export": {"POST": access.ANY_USER}, "list_exports": {"GET": access.ANY_USER},
-                          "get_export": {"GET": access.ANY_USER}, "download": {"GET": access.ANY_USER}}.items():
-        access.declare(f"{bp.name}.{name}", methods)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
 
+from .. import storage
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_user
@@ -35,7 +36,7 @@ def create_transition(enterprise_id: int):
         data, uploads = parse_transition(json_body(), "api"), []
     result = transitions.record_transition(
         db.session, enterprise_id, data, current_user(), request.headers.get("If-Match"), uploads,
-        current_app.config["DATA_DIR"], _max_bytes())
+        storage.directory("files"), _max_bytes())
     body = {"transition": result.transition, "etag": result.etag, "feature": result.feature, **result.extra}
     resp = Response(json.dumps(body, ensure_ascii=False), status=201, mimetype="application/json")
     resp.headers["ETag"] = result.etag
@@ -81,7 +82,7 @@ def stage_map():
 def download_attachment(attachment_id: int):
     """Send an attachment as a download (never rendered in the page)."""
     found = transitions.attachment(db.session, attachment_id)
-    path = attachments.path_of(current_app.config["DATA_DIR"], found.storage_key)
+    path = attachments.path_of(storage.directory("files"), found.storage_key)
     resp = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from ..access import ROLES
 from ..db import db
 from ..errors import AppError
 from ..services.accounts import users
@@ -94,7 +95,7 @@ def _any_user() -> bool:
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "planner", "relocation_officer", "viewer"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default=None)
 def users_create(username: str, role: str, password: str, display_name: str | None) -> None:

@@ -8,11 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 
-ROLES = ("admin", "planner", "relocation_officer", "viewer")
-
 
 class User(Base):
-    """A person who logs in; ``role`` is one of :data:`ROLES`."""
+    """A person who logs in; ``role`` is one of :data:`gis_tracker.access.ROLES`."""
 
     __tablename__ = "users"
 

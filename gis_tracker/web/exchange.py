@@ -136,16 +136,3 @@ def population():
         return render_template("exchange/indicators.html", data=data, error=exc.message), exc.status
     return redirect(url_for("exchange.indicators_page") + "#zone-" + request.form.get("zone", ""))
 
-
-def declare_access() -> None:
-    """Declare these routes in the access table."""
-    from .. import access
-
-    editors, planners, read = access.EDITORS, ("admin", "planner"), access.ANY_USER
-    for name, methods in {
-        "index": {"GET": read}, "upload": {"POST": editors}, "import_page": {"GET": read},
-        "import_options": {"POST": editors}, "commit": {"POST": editors}, "cancel": {"POST": editors},
-        "rasters_page": {"GET": read}, "upload_raster": {"POST": planners}, "indicators_page": {"GET": read},
-        "population": {"POST": planners},
-    }.items():
-        access.declare(f"exchange.{name}", methods, object_level=name == "commit")

@@ -17,9 +17,3 @@ def index():
     return render_template("exports/index.html", options=exports.form_options(db.session), chosen=chosen,
                            history=exports.history(db.session))
 
-
-def declare_access() -> None:
-    """Declare the page in the access table: every logged-in user."""
-    from .. import access
-
-    access.declare(f"{bp.name}.index", {"GET": access.ANY_USER})

@@ -7,13 +7,13 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import access
 from ..services.features import catalog
 from ..db import WGS84
 from ..i18n import gettext as _, pick
 from ..models import District, User
 from ..services.features import reads
 from .map_texts import texts
-from ..services.features.user_layers import LAYER_ROLES
 
 LAYER_ORDER = ("zones", "protected_areas", "water_bodies", "projects", "enterprises")
 
@@ -90,7 +90,7 @@ def build(session: Session, user: User | None = None) -> dict:
         "tile_until_zoom": cfg.get("MAP_TILE_UNTIL_ZOOM", 16),
         "view_limit": min(cfg.get("MAP_VIEW_LIMIT", 5000), cfg["OGC_MAX_LIMIT"]),
         "user": {"username": user.username if user else None, "role": role,
-                 "is_admin": role == "admin", "can_manage_layers": role in LAYER_ROLES},
+                 "is_admin": role == "admin", "can_manage_layers": role in access.LAYER_EDITORS},
         "can_edit": any(layer["can_edit"] for layer in layers),
         "urls": {"layers": url_for("user_layers.list_layers"),
                  "split": url_for("geometry.split"), "repair": url_for("geometry.repair"),

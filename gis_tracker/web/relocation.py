@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from .. import storage
 from ..api.relocation_params import parse_as_of, parse_filter
 from ..db import db
 from ..errors import AppError
@@ -92,7 +93,7 @@ def ledger_preview():
         if exc.status == 403:
             raise
         return render_template("relocation/ledger.html", error=exc.message, args={}, **_labels()), exc.status
-    token = ledger_uploads.save(current_app.config["DATA_DIR"], upload.filename, data, current_user().username)
+    token = ledger_uploads.save(storage.directory("files"), upload.filename, data, current_user().username)
     return render_template("relocation/ledger_preview.html", preview=result, token=token, **_labels())
 
 
@@ -100,7 +101,7 @@ def ledger_preview():
 def ledger_commit():
     """Import the previewed ledger: all rows or none."""
     token = request.form.get("token", "")
-    data_dir = current_app.config["DATA_DIR"]
+    data_dir = storage.directory("files")
     try:
         name, data = ledger_uploads.load(data_dir, token, current_user().username)
         result = ledger.commit(db.session, name, data, current_user())

@@ -238,7 +238,7 @@ def test_cli_import_refuses_to_guess_then_imports_and_exports(app, session, tmp_
 
 def test_previews_left_open_expire_and_their_files_go(app, client, headers, session, tmp_path):
     """An upload nobody commits or cancels is closed after IMPORT_PREVIEW_HOURS; a fresh one stays."""
-    from gis_tracker.services.exchange import imports
+    from gis_tracker import storage
 
     source = tmp_path / "left.geojson"
     sample_frame("EPSG:4326").to_file(source, driver="GeoJSON", engine="pyogrio")
@@ -248,14 +248,14 @@ def test_previews_left_open_expire_and_their_files_go(app, client, headers, sess
     session.commit()
     with app.app_context():
         token = session.get(DataImport, old["id"]).token
-        assert (imports.import_dir() / token).exists()
+        assert (storage.directory("imports") / token).exists()
     fresh = upload(client, headers, source).get_json()  # an upload expires the stale previews
 
     session.expire_all()
     assert session.get(DataImport, old["id"]).status == "expired"
     assert session.get(DataImport, fresh["id"]).status == "previewed"
     with app.app_context():
-        assert not (imports.import_dir() / token).exists()
+        assert not (storage.directory("imports") / token).exists()
     late = commit(client, headers, old["id"], {"target": "new", "name": unique("late").replace("-", "_"),
                                                "title": "迟到"})
     assert late.status_code == 409 and late.get_json()["code"] == "import_closed"

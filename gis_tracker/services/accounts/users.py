@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ...errors import BadParameter, Conflict, NotFound
 from ...models import ApiToken, User
-from ...models.user import ROLES
+from ...access import ROLES
 from . import audit, throttle
 
 LOGGER = logging.getLogger(__name__)

@@ -16,11 +16,10 @@ import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...config import PROJECT_ROOT
+from ... import storage
 from ...errors import BadParameter, NotFound
 from ...models import Export
 from ..accounts import audit
@@ -30,13 +29,6 @@ from . import snapshot
 LOGGER = logging.getLogger(__name__)
 KINDS = ("snapshot", "html", "meeting_pack")
 EXTENSIONS = {"png": "png", "pdf": "pdf", "html": "html"}
-
-
-def export_dir() -> Path:
-    """Return the directory export files are kept in (created when missing)."""
-    path = Path(current_app.config.get("EXPORT_DIR") or PROJECT_ROOT / "var" / "exports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _download_name(title: str, fmt: str, made: date) -> str:
@@ -50,7 +42,7 @@ def store(session: Session, *, kind: str, fmt: str, title: str, params: dict, co
     digest = hashlib.sha256(content).hexdigest()
     now = datetime.now(timezone.utc)
     relative = f"{now:%Y/%m}/{digest[:16]}-{uuid.uuid4().hex[:8]}.{EXTENSIONS[fmt]}"
-    target = export_dir() / relative
+    target = storage.directory("exports") / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
     tmp.write_bytes(content)
@@ -151,7 +143,7 @@ def get(session: Session, export_id: int) -> Export:
 
 def file_of(row: Export) -> Path:
     """Return the stored file of an export (404 if it has been removed from disk)."""
-    base = export_dir().resolve()
+    base = storage.directory("exports").resolve()
     path = (base / row.file_path).resolve()
     if base not in path.parents or not path.is_file():
         raise NotFound("导出文件已不存在 / the exported file is no longer on the server", code="export_file_missing")

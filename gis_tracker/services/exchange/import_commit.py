@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..features import catalog
+from ... import storage
 from ...db import db
 from ...errors import AppError, Conflict, Unprocessable
 from ...models import DataImport, UserLayer
@@ -253,9 +254,9 @@ def run(progress, import_id: int) -> dict:
         LOGGER.exception("import %s failed", import_id)
         _mark(import_id, status="failed", error_code="internal_error",
               message="导入失败，未写入任何数据 / the import failed; nothing was stored")
-        safe_parse.cleanup(imports.import_dir() / record.token)
+        safe_parse.cleanup(storage.directory("imports") / record.token)
         raise
     _mark(import_id, status="committed", result=result, message=None, error_code=None)
-    safe_parse.cleanup(imports.import_dir() / record.token)
+    safe_parse.cleanup(storage.directory("imports") / record.token)
     LOGGER.info("import %s committed: %s features into %s", import_id, result["count"], result["collection"])
     return result

@@ -21,6 +21,8 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ... import storage
+from ... import access
 from ..features import catalog
 from ... import importers
 from ...errors import BadParameter, Conflict, Forbidden, NotFound, Unprocessable
@@ -32,8 +34,6 @@ from ..platform import jobs
 from ...importers import safe_parse
 
 LOGGER = logging.getLogger(__name__)
-UPLOAD_ROLES = ("admin", "planner", "relocation_officer")
-NEW_LAYER_ROLES = ("admin", "planner")
 OPEN_STATES = ("previewed",)
 # Usual Chinese column names → field names for a new layer (anything else becomes field_<n>).
 KNOWN_NAMES = {"名称": "name", "名字": "name", "编码": "code", "代码": "code", "编号": "code", "类型": "kind",
@@ -41,15 +41,8 @@ KNOWN_NAMES = {"名称": "name", "名字": "name", "编码": "code", "代码": "
                "人口": "population", "状态": "status", "日期": "date", "级别": "tier", "所属片区": "zone"}
 
 
-def import_dir() -> Path:
-    """Return the scratch directory of open imports (created when missing)."""
-    path = Path(current_app.config["IMPORT_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _record_dir(record: DataImport) -> Path:
-    return import_dir() / record.token
+    return storage.directory("imports") / record.token
 
 
 def features_file(record: DataImport) -> Path:
@@ -80,7 +73,7 @@ def _parse(session: Session, directory: Path, source: Path, fmt: str, options: d
 
 
 def _check_upload_role(user) -> None:
-    if user.role not in UPLOAD_ROLES:
+    if user.role not in access.EDITORS:
         raise Forbidden("您的角色不能导入数据 / your role may not import data", code="forbidden_import")
 
 
@@ -109,7 +102,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
     importer, ext = _importer_for(filename, fmt)
     clean = importers.ImportOptions.from_dict(options).as_dict()
     token = uuid.uuid4().hex
-    directory = import_dir() / token
+    directory = storage.directory("imports") / token
     directory.mkdir()
     try:
         source = directory / f"source{ext}"
@@ -258,7 +251,7 @@ def _check_features(preview: dict, repair: bool) -> None:
 
 
 def _plan_new_layer(session: Session, user, record: DataImport, body: dict) -> dict:
-    if user.role not in NEW_LAYER_ROLES:
+    if user.role not in access.LAYER_EDITORS:
         raise Forbidden("只有规划人员和管理员可以新建图层 / only planners and admins create layers",
                         code="forbidden_layer_admin")
     taken = set(catalog.collections()) | set(session.scalars(select(UserLayer.name)))

@@ -24,6 +24,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ... import storage
+from ... import access
 from ...config import PROJECT_ROOT
 from ...errors import BadParameter, Conflict, Forbidden, NotFound, Unprocessable
 from ...models import Raster
@@ -33,7 +35,6 @@ from ..accounts import audit
 from ...importers import safe_parse
 
 LOGGER = logging.getLogger(__name__)
-RASTER_ROLES = ("admin", "planner")
 OVERLAY_MAX_SIDE = 1024
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 SAMPLES = (
@@ -42,16 +43,9 @@ SAMPLES = (
 )
 
 
-def raster_dir() -> Path:
-    """Return the directory the COG files live in (created when missing)."""
-    path = Path(current_app.config["RASTER_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def path_of(raster: Raster) -> Path:
     """Return the COG file of a raster."""
-    return raster_dir() / raster.file_name
+    return storage.directory("rasters") / raster.file_name
 
 
 def existing_path(raster: Raster) -> Path:
@@ -65,7 +59,7 @@ def existing_path(raster: Raster) -> Path:
 
 
 def _check_role(user) -> None:
-    if user.role not in RASTER_ROLES:
+    if user.role not in access.PLANNERS:
         raise Forbidden("只有规划人员和管理员可以上传栅格 / only planners and admins upload rasters",
                         code="forbidden_raster")
 
@@ -82,8 +76,8 @@ def ingest(session: Session, username: str, source: Path, *, name: str, title: s
         raise BadParameter("未知的土地覆盖分类方案 / unknown land-cover scheme", code="bad_scheme")
     cfg = current_app.config
     file_name = f"{name}-{uuid.uuid4().hex[:8]}.tif"
-    target = raster_dir() / file_name
-    work = Path(cfg["IMPORT_DIR"]) / f"raster-{uuid.uuid4().hex}"
+    target = storage.directory("rasters") / file_name
+    work = storage.directory("imports") / f"raster-{uuid.uuid4().hex}"
     try:
         meta = safe_parse.run("raster", {"source": str(source), "target": str(target), "kind": kind, "crs": crs},
                               work, timeout_s=cfg["PARSE_TIMEOUT_S"], memory_mb=cfg["PARSE_MEMORY_MB"])
@@ -128,7 +122,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, *, name: str
     _check_role(user)
     if not (filename or "").lower().endswith((".tif", ".tiff")):
         raise BadParameter("请上传 GeoTIFF（.tif）文件 / upload a GeoTIFF (.tif)", code="unsupported_format")
-    scratch = Path(current_app.config["IMPORT_DIR"]) / f"upload-{uuid.uuid4().hex}"
+    scratch = storage.directory("imports") / f"upload-{uuid.uuid4().hex}"
     scratch.mkdir(parents=True)
     try:
         source = scratch / "source.tif"

@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from ... import access
 from ...errors import BadParameter, Forbidden, NotFound
 from ...models import Raster, Zone, ZonePopulation
 from ...spatial import crs as crsmod
@@ -24,7 +25,6 @@ from ..accounts import audit
 from . import rasters
 
 LOGGER = logging.getLogger(__name__)
-POPULATION_ROLES = ("admin", "planner")
 
 
 def zone_shapes(session: Session, target_crs: str, codes: list[str] | None = None) -> list[dict]:
@@ -130,7 +130,7 @@ def indicators(session: Session, landcover: str | None = None, dem: str | None =
 
 def set_population(session: Session, user, zone_code: str, population: object, year: object = None) -> dict:
     """Store a zone's population (planners and admins), with an audit entry."""
-    if user.role not in POPULATION_ROLES:
+    if user.role not in access.PLANNERS:
         raise Forbidden("只有规划人员和管理员可以填写人口 / only planners and admins enter population",
                         code="forbidden_population")
     zone = session.scalar(select(Zone).where(Zone.code == zone_code, Zone.deleted_at.is_(None)))

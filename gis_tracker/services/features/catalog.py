@@ -12,6 +12,7 @@ from typing import Any, Callable
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
+from ... import access
 from ...models import Enterprise, LayerFeature, Project, ProtectedArea, UserLayer, WaterBody, Zone
 from ...rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 
@@ -53,7 +54,7 @@ class Collection:
     style_by: str | None = None
     style_colours: dict[str, str] = field(default_factory=dict)
     # Roles that may create/update/delete features through the OGC API.
-    write_roles: tuple[str, ...] = ("admin", "planner")
+    write_roles: tuple[str, ...] = access.PLANNERS
     # "columns": one model column per field; "jsonb": fields inside LayerFeature.properties.
     storage: str = "columns"
     layer_id: int | None = None
@@ -184,7 +185,7 @@ def _build() -> dict[str, Collection]:
         style={"radius": 5, "weight": 1, "color": "#333333", "fillOpacity": 0.9},
         style_by="stage", style_colours=STAGE_COLOURS,
         # Planners do not edit relocation records; the relocation office does.
-        write_roles=("admin", "relocation_officer"),
+        write_roles=access.RELOCATION,
     )
     protected = Collection(
         id="protected_areas", title="保护区", title_en="Protected areas",

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ... import access
 from . import catalog
 from ...errors import BadParameter, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from ...models import User, UserLayer
@@ -19,7 +20,6 @@ from ...rules import layer_specs
 from ..accounts import audit
 
 LOGGER = logging.getLogger(__name__)
-LAYER_ROLES = ("admin", "planner")
 ORDER_STEP = 10
 
 
@@ -38,7 +38,7 @@ def describe(layer: UserLayer) -> dict:
 
 
 def _check_role(user: User) -> None:
-    if user.role not in LAYER_ROLES:
+    if user.role not in access.LAYER_EDITORS:
         raise Forbidden("只有规划人员和管理员可以管理图层 / only planners and admins manage layers",
                         code="forbidden_layer_admin")
 

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ... import access
 from ...errors import Forbidden, Unprocessable
 from ...models import Enterprise, User
 from ...rules import relocation as rules
@@ -24,7 +25,7 @@ from ..accounts import audit
 from ..features import write_events
 from . import ledger_format
 from .ledger_format import LedgerDate, LedgerRow, parse_date
-from .transitions import TRANSITION_ROLES, TransitionInput, apply_transition, last_date, state
+from .transitions import TransitionInput, apply_transition, last_date, state
 from .status import EnterpriseFilter, filtered
 
 LOGGER = logging.getLogger(__name__)
@@ -244,7 +245,7 @@ def _plan(session: Session, filename: str, data: bytes) -> tuple[LedgerPreview, 
 
 
 def _check_role(user: User) -> None:
-    if user is None or user.role not in TRANSITION_ROLES:
+    if user is None or user.role not in access.RELOCATION:
         raise Forbidden("只有搬迁办人员和管理员可以导入台账 / only relocation officers and admins import the ledger",
                         code="forbidden_ledger")
 

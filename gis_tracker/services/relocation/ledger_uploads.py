@@ -14,15 +14,10 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_AGE_S = 24 * 3600
 
 
-def _folder(data_dir: Path) -> Path:
-    folder = Path(data_dir) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def save(data_dir: Path, filename: str, data: bytes, username: str) -> str:
     """Store an upload and return the token that names it; drop uploads older than a day."""
-    folder = _folder(data_dir)
+    folder = Path(data_dir) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*"):
         if old.stat().st_mtime < time.time() - MAX_AGE_S:
             old.unlink(missing_ok=True)

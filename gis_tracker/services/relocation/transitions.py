@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ... import access
 from ..features import catalog
 from ...errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
 from ...models import Enterprise, StageTransition, TransitionAttachment, User
@@ -26,8 +27,6 @@ from ..accounts import audit
 from ..features import writes, reads, write_events
 
 LOGGER = logging.getLogger(__name__)
-TRANSITION_ROLES = ("admin", "relocation_officer")
-OVERRIDE_ROLES = ("admin",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class TransitionResult:
 
 def may_transition(user: User | None) -> bool:
     """Tell whether ``user`` may change relocation status."""
-    return user is not None and user.role in TRANSITION_ROLES
+    return user is not None and user.role in access.RELOCATION
 
 
 MAX_INT4, MAX_INT8 = 2**31 - 1, 2**63 - 1
@@ -125,7 +124,7 @@ def _check_roles(user: User, data: TransitionInput) -> None:
     if not may_transition(user):
         raise Forbidden("只有搬迁办人员和管理员可以更改搬迁阶段 / only relocation officers and admins change "
                         "relocation status", code="forbidden_transition")
-    if data.override and user.role not in OVERRIDE_ROLES:
+    if data.override and user.role not in access.ADMIN:
         raise Forbidden("只有管理员可以特批跳过阶段 / only admins may override the stage order",
                         code="forbidden_override")
 
@@ -153,7 +152,7 @@ def record_transition(session: Session, enterprise_id: int, data: TransitionInpu
     proposal = rules.Proposal(
         path=row.path, current=row.stage, to_stage=data.to_stage, on=data.on, today=date.today(),
         last_date=last_date(session, row), destination=destination, destination_given=given,
-        override=data.override, reason=data.reason, may_override=user.role in OVERRIDE_ROLES)
+        override=data.override, reason=data.reason, may_override=user.role in access.ADMIN)
     try:
         move = rules.check(proposal)
     except rules.TransitionRefused as refused:
