@@ -1,5 +1,12 @@
-"""One error hierarchy: each error knows its HTTP status, a stable code and a safe message."""
+"""One error hierarchy: each error knows its HTTP status, a stable code and a safe message.
+
+Messages are written in Chinese; :attr:`AppError.message` gives them in the
+language of the request (the English comes from the catalogue, see
+:mod:`gis_tracker.i18n`).
+"""
 from __future__ import annotations
+
+from .i18n import translate
 
 
 class AppError(Exception):
@@ -11,12 +18,21 @@ class AppError(Exception):
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  details: dict | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.text = message
         if code:
             self.code = code
         if status:
             self.status = status
         self.details = details or {}
+
+    @property
+    def message(self) -> str:
+        """Return the message in the current language."""
+        return translate(self.text)
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self.text = value
 
     def to_dict(self) -> dict:
         """Return the JSON body ``{"code", "message", ...details}``."""

@@ -4,11 +4,21 @@ Templates and code write the Chinese text and wrap it in ``_()``; the English
 catalogue ``translations/en.json`` maps each Chinese string to English.  The
 language is chosen by ``?lang=zh|en`` (remembered in the session) and falls
 back to ``DEFAULT_LANGUAGE``.
+
+Messages are written in Chinese only, with their values filled in (e.g. an
+error ``f"图层 {name} 不存在"``).  The catalogue holds them as templates with
+``{}`` where a value goes (``"图层 {} 不存在": "no such layer: {0}"``);
+:func:`translate` recognises a filled-in message by its template, translates
+each value that is itself in the catalogue (a stage name, say), and fills the
+English template.  So pure code (``spatial/``, ``rules/``, importers in their
+isolated process) needs no request and no translation call: errors are
+translated when they are answered (``errors.AppError.message``).
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +38,54 @@ def catalogue(lang: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w*)\}")
+
+
+def _pattern(template: str) -> re.Pattern | None:
+    """Return a regex matching ``template`` with its placeholders filled in (None: it has none)."""
+    parts, pos, groups = [], 0, 0
+    for m in PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[pos:m.start()]))
+        if m.group(0) in ("{{", "}}"):
+            parts.append(re.escape(m.group(0)[0]))
+        else:
+            name = m.group(1)
+            parts.append("(.+?)" if not name or name.isdigit() else f"(?P<{name}>.+?)")
+            groups += 1
+        pos = m.end()
+    parts.append(re.escape(template[pos:]))
+    return re.compile("".join(parts), re.S) if groups else None
+
+
+@lru_cache(maxsize=None)
+def _patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
+    """Return (pattern, translation) for every catalogue entry with placeholders, longest template first."""
+    found = []
+    for source, target in catalogue(lang).items():
+        pattern = _pattern(source)
+        if pattern is not None:
+            found.append((len(source), pattern, target))
+    return tuple((p, target) for _, p, target in sorted(found, key=lambda f: -f[0]))
+
+
+def translate(text: str, lang: str | None = None) -> str:
+    """Translate a Chinese message, also one with its values filled in, into ``lang`` (default: the request's)."""
+    lang = lang or current_language()
+    if lang == "zh" or not text:
+        return text
+    table = catalogue(lang)
+    if text in table:
+        return table[text]
+    for pattern, target in _patterns(lang):
+        m = pattern.fullmatch(text)
+        if m:
+            named = m.groupdict()
+            if named:
+                return target.format(**{k: translate(v, lang) for k, v in named.items()})
+            return target.format(*(translate(v, lang) for v in m.groups()))
+    return text
+
+
 def current_language() -> str:
     """Return the language of the current request ('zh' or 'en')."""
     if has_request_context() and "lang" in g:
@@ -36,9 +94,11 @@ def current_language() -> str:
 
 
 def gettext(text: str, **values) -> str:
-    """Translate ``text`` (written in Chinese) into the current language."""
-    translated = catalogue(current_language()).get(text, text)
-    return translated.format(**values) if values else translated
+    """Translate ``text`` (written in Chinese, values filled in or given as ``values``) into the current language."""
+    if values:
+        translated = catalogue(current_language()).get(text, text)
+        return translated.format(**values)
+    return translate(text)
 
 
 _ = gettext

@@ -74,10 +74,10 @@ def _require_login():
     _load_user()
     if g.user is not None:
         if not access.permits(request.endpoint, request.method, g.user.role):
-            raise Forbidden("您的角色无权访问此功能 / your role may not use this", code="role_forbidden")
+            raise Forbidden("您的角色无权访问此功能", code="role_forbidden")
         return None
     if is_api_request():
-        raise Unauthorized("需要登录或有效的 API 令牌 / login or a valid API token required")
+        raise Unauthorized("需要登录或有效的 API 令牌")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
@@ -110,7 +110,7 @@ def _check_csrf():
     sent = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
     if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
         if is_api_request():
-            raise Forbidden("CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page",
+            raise Forbidden("CSRF 校验失败，请刷新页面",
                             code="csrf_failed")
         abort(400, description="CSRF")
     return None

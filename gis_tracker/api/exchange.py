@@ -12,6 +12,7 @@ from ..security import current_user
 from ..services.exchange import imports, layer_export, rasters, zonal
 from ..services.platform import jobs
 from .params import parse_item_query
+from ..i18n import gettext as _
 
 bp = Blueprint("exchange_api", __name__, url_prefix="/api")
 
@@ -26,7 +27,7 @@ def _options(source) -> dict:
 def _file():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BadParameter("请选择要上传的文件（表单字段 file） / send the file in the form field 'file'",
+        raise BadParameter("请选择要上传的文件（表单字段 file）",
                            code="no_file", details={"field": "file"})
     return upload
 
@@ -73,7 +74,7 @@ def commit_import(import_id: int):
     record, job = imports.commit(db.session, current_user(), import_id, _json_body())
     if job.status == "failed":
         from ..errors import AppError
-        raise AppError(job.message or "导入失败 / the import failed", code=job.error_code or "import_failed",
+        raise AppError(job.message or _("导入失败"), code=job.error_code or "import_failed",
                        status=422, details={"job": jobs.as_dict(job)})
     status = 200 if job.status == "done" else 202
     return jsonify({"import": imports.as_dict(record, with_preview=False), "job": jobs.as_dict(job)}), status
@@ -163,7 +164,7 @@ def clip_raster(name: str):
     """Return the raster clipped to ``zone`` (a zone code) as GeoTIFF."""
     zone = request.args.get("zone") or ""
     if not zone:
-        raise BadParameter("请指定片区编码 zone / zone is required", code="bad_zone", details={"parameter": "zone"})
+        raise BadParameter("请指定片区编码 zone", code="bad_zone", details={"parameter": "zone"})
     data, filename = rasters.clip_to_zone(db.session, rasters.get(db.session, name), zone)
     resp = Response(data, mimetype="image/tiff")
     resp.headers["Content-Disposition"] = f"attachment; filename=\"{quote(filename)}\""

@@ -15,7 +15,7 @@ bp = Blueprint("exports_api", __name__, url_prefix="/api/exports")
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadParameter("请求体必须是 JSON 对象 / the body must be a JSON object", code="bad_body")
+        raise BadParameter("请求体必须是 JSON 对象", code="bad_body")
     return body
 
 

@@ -54,10 +54,10 @@ def flag_status(flag_id: int):
     """Acknowledge, resolve, waive (with a reason) or reopen a flag; requires If-Match."""
     body = json_body()
     if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-        raise BadParameter("请求体须为 {\"status\": ..., \"reason\": ...} / send status and reason", code="bad_body")
+        raise BadParameter("请求体须为 {\"status\": ..., \"reason\": ...}", code="bad_body")
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise BadParameter("reason 须为字符串 / reason must be a string", code="bad_body")
+        raise BadParameter("reason 须为字符串", code="bad_body")
     result = admin.set_status(db.session, flag_id, body["status"], reason, current_username(),
                               request.headers.get("If-Match"))
     resp = jsonify(result)

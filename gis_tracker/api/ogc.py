@@ -168,7 +168,7 @@ def item(collection_id: str, feature_id: str):
                              1, 1, coll)
     found = reads.get_item(db.session, coll, fid, query) if fid is not None else None
     if found is None:
-        raise NotFound(f"{coll.id} 中不存在要素 {feature_id[:40]!r} / no such feature", code="unknown_feature")
+        raise NotFound(f"{coll.id} 中不存在要素 {feature_id[:40]!r}", code="unknown_feature")
     text, version = found
     if wants_html():
         return ogc_html.render_features(text, f"{pick(coll.title, coll.title_en)} #{fid}", coll.id)

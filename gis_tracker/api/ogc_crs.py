@@ -45,7 +45,7 @@ def parse_crs(raw: str | None, parameter: str = "crs") -> ServedCrs:
     found = SERVED.get(value)
     if found is None:
         raise BadParameter(
-            f"不支持的坐标系 {raw[:80]!r}；可选 / unsupported CRS; one of: {', '.join(SERVED)}",
+            f"不支持的坐标系 {raw[:80]!r}；可选：{', '.join(SERVED)}",
             code="bad_crs", details={"parameter": parameter})
     return found
 

@@ -19,7 +19,7 @@ def wants_html() -> bool:
             return True
         if fmt in FORMATS_JSON:
             return False
-        raise BadParameter(f"不支持的格式 f={fmt[:20]!r} / unsupported format", code="bad_format",
+        raise BadParameter(f"不支持的格式 f={fmt[:20]!r}", code="bad_format",
                            details={"parameter": "f"})
     best = request.accept_mimetypes.best_match(["application/json", "application/geo+json", "text/html"])
     return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]

@@ -20,20 +20,20 @@ JSON_TYPES = ("application/json", "application/geo+json", "application/merge-pat
 def _fid(raw: str) -> int:
     fid = parse_feature_id(raw)
     if fid is None:
-        raise NotFound(f"不存在要素 {raw[:40]!r} / no such feature", code="unknown_feature")
+        raise NotFound(f"不存在要素 {raw[:40]!r}", code="unknown_feature")
     return fid
 
 
 def json_body() -> object:
     """Return the parsed JSON body, refusing other media types and malformed JSON (400)."""
     if request.mimetype not in JSON_TYPES:
-        raise BadParameter("请求体须为 JSON（application/geo+json） / send JSON (application/geo+json)",
+        raise BadParameter("请求体须为 JSON（application/geo+json）",
                            code="unsupported_media_type", status=415)
     try:
         # NaN/Infinity literals parse, so that validation answers 422 naming the problem.
         return json.loads(request.get_data(as_text=True))
     except (ValueError, RecursionError):
-        raise BadParameter("请求体不是有效的 JSON / the body is not valid JSON", code="bad_json") from None
+        raise BadParameter("请求体不是有效的 JSON", code="bad_json") from None
 
 
 def write_response(result: writes.WriteResult, status: int, coll_id: str) -> Response:

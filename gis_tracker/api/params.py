@@ -6,6 +6,7 @@ from datetime import date
 
 from ..errors import BadParameter
 from ..services.features.reads import ItemQuery
+from ..i18n import gettext as _
 
 
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
@@ -15,10 +16,10 @@ def parse_limit(raw: str | None, default: int, maximum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"参数 limit 必须是正整数 / limit must be a positive integer, got {raw[:40]!r}",
+        raise BadParameter(f"参数 limit 必须是正整数，收到 {raw[:40]!r}",
                            code="bad_limit", details={"parameter": "limit"}) from None
     if value < 1:
-        raise BadParameter("参数 limit 必须 ≥ 1 / limit must be at least 1",
+        raise BadParameter("参数 limit 必须 ≥ 1",
                            code="bad_limit", details={"parameter": "limit"})
     return min(value, maximum)
 
@@ -32,7 +33,7 @@ def parse_offset(raw: str | None) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise BadParameter("参数 offset 必须是非负整数 / offset must be a non-negative integer",
+        raise BadParameter("参数 offset 必须是非负整数",
                            code="bad_offset", details={"parameter": "offset"})
     return value
 
@@ -46,18 +47,18 @@ def parse_bbox(raw: str | None, geographic: bool = True) -> tuple[float, float, 
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        values, problem = [], "四个数字 / four numbers expected"
+        values, problem = [], _("四个数字")
     if not problem and len(values) != 4:
-        problem = "需要 minx,miny,maxx,maxy 四个数字 / four numbers minx,miny,maxx,maxy expected"
+        problem = _("需要 minx,miny,maxx,maxy 四个数字")
     if not problem and not all(math.isfinite(v) for v in values):
-        problem = "坐标必须是有限数 / coordinates must be finite"
+        problem = _("坐标必须是有限数")
     if not problem:
         minx, miny, maxx, maxy = values
         if geographic and not (-180 <= minx <= 180 and -180 <= maxx <= 180
                                and -90 <= miny <= 90 and -90 <= maxy <= 90):
-            problem = "经纬度超出范围 / longitude/latitude out of range"
+            problem = _("经纬度超出范围")
         elif minx > maxx or miny > maxy:
-            problem = "最小值大于最大值 / min greater than max"
+            problem = _("最小值大于最大值")
     if problem:
         raise BadParameter(f"参数 bbox 无效：{problem}", code="bad_bbox", details={"parameter": "bbox"})
     return tuple(values)  # type: ignore[return-value]
@@ -83,7 +84,7 @@ def _typed_filter(field, raw: str):
         if field.type == "date":
             return date.fromisoformat(raw)
     except ValueError:
-        raise BadParameter(f"参数 {field.name} 的值 {raw[:40]!r} 不是 {field.type} / bad value",
+        raise BadParameter(f"参数 {field.name} 的值 {raw[:40]!r} 不是 {field.type}",
                            code="bad_filter", details={"parameter": field.name}) from None
     return raw
 
@@ -99,7 +100,7 @@ def parse_sortby(raw: str | None, collection) -> tuple[tuple[str, bool], ...]:
         name = part.lstrip("+-").strip()
         field = collection.field(name)
         if field is None or field.type == "object":
-            raise BadParameter(f"不能按 {name[:40]!r} 排序 / cannot sort by this property",
+            raise BadParameter(f"不能按 {name[:40]!r} 排序",
                                code="bad_sortby", details={"parameter": "sortby"})
         result.append((name, desc))
     return tuple(result)
@@ -123,7 +124,7 @@ def parse_item_query(args, default_limit: int, max_limit: int, collection=None) 
             continue
         field = collection.field(name) if collection is not None else None
         if field is None or field.type == "object":
-            raise BadParameter(f"未知参数 {name[:40]!r} / unknown query parameter",
+            raise BadParameter(f"未知参数 {name[:40]!r}",
                                code="unknown_parameter", details={"parameter": name[:40]})
         filters.append((name, _typed_filter(field, args.get(name))))
     return ItemQuery(

@@ -92,7 +92,7 @@ def download_attachment(attachment_id: int):
 def _ledger_file() -> tuple[str, bytes]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BadParameter("请选择台账文件（字段 file） / send the ledger as the form field 'file'",
+        raise BadParameter("请选择台账文件（字段 file）",
                            code="missing_file", details={"parameter": "file"})
     return upload.filename, upload.read()
 

@@ -20,7 +20,7 @@ def parse_as_of(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise BadParameter("参数 as_of 须为 YYYY-MM-DD 格式的日期 / as_of must be a date YYYY-MM-DD",
+        raise BadParameter("参数 as_of 须为 YYYY-MM-DD 格式的日期",
                            code="bad_as_of", details={"parameter": "as_of"}) from None
 
 
@@ -29,9 +29,9 @@ def _text(body: dict, name: str, limit: int = MAX_TEXT) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Unprocessable(f"{name} 须为文本 / {name} must be text", code="bad_field", details={"field": name})
+        raise Unprocessable(f"{name} 须为文本", code="bad_field", details={"field": name})
     if len(value) > limit:
-        raise Unprocessable(f"{name} 过长（最多 {limit} 字） / {name} is too long", code="too_long",
+        raise Unprocessable(f"{name} 过长（最多 {limit} 字）", code="too_long",
                             details={"field": name})
     return value
 
@@ -39,16 +39,16 @@ def _text(body: dict, name: str, limit: int = MAX_TEXT) -> str:
 def parse_transition(body: object, source: str) -> TransitionInput:
     """Build a :class:`TransitionInput` from a JSON object or form fields (422 naming the bad field)."""
     if not isinstance(body, dict):
-        raise BadParameter("请求体须为 JSON 对象 / the body must be a JSON object", code="bad_body")
+        raise BadParameter("请求体须为 JSON 对象", code="bad_body")
     to_stage = _text(body, "to_stage", 40).strip()
     if not to_stage:
-        raise Unprocessable("请选择目标阶段（to_stage） / to_stage is required", code="missing_field",
+        raise Unprocessable("请选择目标阶段（to_stage）", code="missing_field",
                             details={"field": "to_stage"})
     raw_date = _text(body, "date", 40).strip()
     try:
         on = date.fromisoformat(raw_date)
     except ValueError:
-        raise Unprocessable("日期须为 YYYY-MM-DD / date must be YYYY-MM-DD", code="bad_date",
+        raise Unprocessable("日期须为 YYYY-MM-DD", code="bad_date",
                             details={"field": "date"}) from None
     override = body.get("override")
     override = override is True or (isinstance(override, str) and override.lower() in TRUE_WORDS)
@@ -62,7 +62,7 @@ def _int(raw: str | None, default: int, name: str) -> int:
     if raw in (None, ""):
         return default
     if not raw.isdigit() or len(raw) > 6:
-        raise BadParameter(f"参数 {name} 须为正整数 / {name} must be a positive integer", code="bad_parameter",
+        raise BadParameter(f"参数 {name} 须为正整数", code="bad_parameter",
                            details={"parameter": name})
     return max(1, int(raw))
 
@@ -71,9 +71,9 @@ def parse_filter(args, per_page_default: int = 50) -> EnterpriseFilter:
     """Build an :class:`EnterpriseFilter` from query arguments (unknown codes are refused)."""
     stage, path = args.get("stage", ""), args.get("path", "")
     if stage and stage not in STAGE_CODES:
-        raise BadParameter("参数 stage 不是已知阶段 / unknown stage", code="bad_parameter", details={"parameter": "stage"})
+        raise BadParameter("参数 stage 不是已知阶段", code="bad_parameter", details={"parameter": "stage"})
     if path and path not in PATH_LABELS:
-        raise BadParameter("参数 path 不是已知搬迁方式 / unknown path", code="bad_parameter", details={"parameter": "path"})
+        raise BadParameter("参数 path 不是已知搬迁方式", code="bad_parameter", details={"parameter": "path"})
     overdue = {"1": True, "true": True, "0": False, "false": False}.get(args.get("overdue", ""), None)
     sort = args.get("sort", "name")
     return EnterpriseFilter(

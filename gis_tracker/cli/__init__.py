@@ -12,6 +12,7 @@ from ..db import db
 from ..errors import AppError
 from ..services.accounts import users
 from ..services.platform import migrations, sample_data
+from ..i18n import gettext as _
 
 users_cli = AppGroup("users", help="管理用户与令牌 / manage users and API tokens")
 
@@ -78,10 +79,10 @@ def _setup() -> None:
         password = secrets.token_urlsafe(12)
         users.create_user(db.session, "admin", "admin", password, display_name="系统管理员")
         click.echo("=" * 64)
-        click.echo("首次启动：已创建管理员账号 / first start: admin account created")
+        click.echo(_("首次启动：已创建管理员账号"))
         click.echo("  用户名 username: admin")
         click.echo(f"  密码 password:   {password}")
-        click.echo("请妥善保存，此密码只显示一次 / shown once only; reset with:")
+        click.echo(_("请妥善保存，此密码只显示一次"))
         click.echo("  .venv/bin/flask --app app users set-password admin")
         click.echo("=" * 64)
 

@@ -14,6 +14,7 @@ from ..errors import AppError
 from ..services.exchange import imports, layer_export, rasters
 from ..services.features.reads import ItemQuery
 from ..spatial import crs as crsmod
+from ..i18n import gettext as _
 
 layers_cli = AppGroup("layers", help="导入导出矢量图层 / import and export vector layers")
 rasters_cli = AppGroup("rasters", help="栅格（高程、土地覆盖） / rasters (DEM, land cover)")
@@ -65,7 +66,7 @@ def import_command(file: Path, layer_name: str, crs: str | None, encoding: str |
             click.echo(f"警告 warning: {warning}", err=True)
         if preview.get("needs_crs"):
             hint = f"（可能是 {', '.join(preview['crs_candidates'])}）" if preview.get("crs_candidates") else ""
-            raise AppError(f"文件未声明坐标系，请用 --crs 指定{hint} / the file has no CRS: pass --crs EPSG:XXXX",
+            raise AppError(f"文件未声明坐标系，请用 --crs 指定{hint}",
                            code="crs_required", status=422)
         existing = catalog.get(layer_name, session)
         body = {"repair": repair}
@@ -76,7 +77,7 @@ def import_command(file: Path, layer_name: str, crs: str | None, encoding: str |
         record, job = imports.commit(session, actor, record.id, body, wait=True)
         session.refresh(record)
         if job.status != "done":
-            raise AppError(job.message or "导入失败 / the import failed", code=job.error_code or "import_failed")
+            raise AppError(job.message or _("导入失败"), code=job.error_code or "import_failed")
     except AppError as exc:
         if record is not None:
             try:
@@ -97,7 +98,7 @@ def expire_previews_command(hours: float | None) -> None:
         closed = imports.expire_stale(db.session, hours)
     except AppError as exc:
         _fail(exc)
-    click.echo(f"已清理 {closed} 个过期预览 / expired {closed} import previews")
+    click.echo(_(f"已清理 {closed} 个过期预览"))
 
 
 @layers_cli.command("export")
@@ -115,11 +116,11 @@ def export_command(name: str, fmt: str, out: Path, crs: str, bbox: str | None, f
     coll = catalog.get(name, session)
     try:
         if coll is None:
-            raise AppError(f"图层 {name} 不存在 / no such layer", code="unknown_collection", status=404)
+            raise AppError(f"图层 {name} 不存在", code="unknown_collection", status=404)
         args = {}
         for item in filters:
             if "=" not in item:
-                raise AppError(f"过滤条件须为 field=value：{item} / filters are field=value", code="bad_filter")
+                raise AppError(f"过滤条件须为 field=value：{item}", code="bad_filter")
             key, value = item.split("=", 1)
             args[key.strip()] = value
         if bbox:

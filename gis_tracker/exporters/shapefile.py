@@ -28,14 +28,13 @@ class ShapefileExporter(Exporter):
         """Write the Shapefile parts (one geometry family only) and zip them."""
         families = {_FAMILY.get(g.geom_type) for g, _ in layer.features if g is not None}
         if len(families) > 1:
-            raise ExportProblem("mixed_geometry", "Shapefile 只能保存一种几何类型，该图层混合了点、线、面 / a Shapefile "
-                                                  "holds one geometry type; this layer mixes them")
+            raise ExportProblem("mixed_geometry", "Shapefile 只能保存一种几何类型，该图层混合了点、线、面")
         parts = directory / "shp"
         parts.mkdir()
         frame = to_frame(layer)
         for column in frame.columns:
             if len(str(column).encode("utf-8")) > 10 and column != frame.geometry.name:
-                layer.notes.append(f"Shapefile 字段名最长 10 字节，{column} 已被截短 / field name shortened")
+                layer.notes.append(f"Shapefile 字段名最长 10 字节，{column} 已被截短")
         frame.to_file(parts / f"{layer.name}.shp", driver="ESRI Shapefile", encoding="UTF-8", engine="pyogrio")
         cpg = parts / f"{layer.name}.cpg"
         if not cpg.exists():

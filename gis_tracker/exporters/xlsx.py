@@ -39,7 +39,7 @@ class XlsxExporter(Exporter):
         for f in layer.fields:
             about.append([f.name, f.type, f.label])
         if too_long:
-            note = f"{too_long} 个要素的几何超过 Excel 单元格上限，未写入 / geometries too long for a cell"
+            note = f"{too_long} 个要素的几何超过 Excel 单元格上限，未写入"
             layer.notes.append(note)
             about.append([note])
         path = directory / self.filename(layer)

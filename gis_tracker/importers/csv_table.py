@@ -25,26 +25,25 @@ class CsvImporter(Importer):
         """Decode, sniff the delimiter, find geometry columns and type the others."""
         raw = path.read_bytes()
         if b"\x00" in raw[:4096]:
-            raise ParseProblem("wrong_format", "文件不是文本表格（CSV） / the file is not a CSV text table")
+            raise ParseProblem("wrong_format", "文件不是文本表格（CSV）")
         if options.encoding:
             codec = enc.codec_name(options.encoding)
             if codec is None:
-                raise ParseProblem("bad_encoding", "未知编码 / unknown encoding", 400)
+                raise ParseProblem("bad_encoding", "未知编码", 400)
             text, codec = raw.decode(codec, "replace").lstrip("\ufeff"), codec
             source = "user"
         else:
             try:
                 text, codec = enc.decode_text(raw)
             except UnicodeDecodeError:
-                raise ParseProblem("unknown_encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK） / the encoding is "
-                                                       "neither UTF-8 nor GBK; choose one") from None
+                raise ParseProblem("unknown_encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK）") from None
             source = "detected"
         sample = text[:8192]
         delimiter = max(",;\t|", key=sample.split("\n", 1)[0].count)
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
         rows = [r for r in rows if any(cell.strip() for cell in r)]
         if not rows:
-            raise ParseProblem("empty_file", "CSV 文件为空 / the CSV file is empty")
+            raise ParseProblem("empty_file", "CSV 文件为空")
         names = unique_names(rows[0])
         wkt, x, y = geometry_columns(names, options)
         geo_cols = {c for c in (wkt, x, y) if c}

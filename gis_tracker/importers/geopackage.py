@@ -23,10 +23,10 @@ class GeoPackageImporter(Importer):
         try:
             listed = pyogrio.list_layers(path)
         except Exception:  # noqa: BLE001 - GDAL raises several types for damaged files
-            raise ParseProblem("unreadable_file", "GeoPackage 无法读取 / the GeoPackage cannot be read") from None
+            raise ParseProblem("unreadable_file", "GeoPackage 无法读取") from None
         names = [str(row[0]) for row in listed if row[1] is not None]
         if not names:
-            raise ParseProblem("no_layers", "GeoPackage 中没有矢量图层 / no vector layer in the GeoPackage")
+            raise ParseProblem("no_layers", "GeoPackage 中没有矢量图层")
         name = options.layer if options.layer in names else names[0]
         layer = read_layer(path, "GPKG", layer=name)
         layer.layers, layer.layer = names, name

@@ -30,8 +30,7 @@ def tiff_size(path: Path) -> tuple[int, int]:
     with open(path, "rb") as fh:
         head = fh.read(16)
         if head[:2] not in (b"II", b"MM"):
-            raise ParseProblem("not_geotiff", "文件不是 GeoTIFF（文件头不符，可能是改了扩展名的 VRT/XML） / the file is "
-                                              "not a GeoTIFF (wrong signature, e.g. a renamed VRT/XML)")
+            raise ParseProblem("not_geotiff", "文件不是 GeoTIFF（文件头不符，可能是改了扩展名的 VRT/XML）")
         end = "<" if head[:2] == b"II" else ">"
         magic = struct.unpack(end + "H", head[2:4])[0]
         try:
@@ -46,25 +45,23 @@ def tiff_size(path: Path) -> tuple[int, int]:
                 entries = [fh.read(20) for _ in range(min(count, 512))]
                 parsed = [(struct.unpack(end + "HHQ", e[:12]), e[12:20]) for e in entries]
             else:
-                raise ParseProblem("not_geotiff", "文件不是 GeoTIFF / the file is not a GeoTIFF")
+                raise ParseProblem("not_geotiff", "文件不是 GeoTIFF")
         except struct.error:
-            raise ParseProblem("unreadable_file", "GeoTIFF 文件头损坏或被截断 / the GeoTIFF header is damaged "
-                                                  "or truncated") from None
+            raise ParseProblem("unreadable_file", "GeoTIFF 文件头损坏或被截断") from None
     size = {}
     for (tag, kind, _count), value in parsed:
         if tag in (256, 257) and kind in _TYPE_SIZES:
             fmt = {3: "H", 4: "I", 16: "Q"}[kind]
             size[tag] = struct.unpack(end + fmt, value[:_TYPE_SIZES[kind]])[0]
     if 256 not in size or 257 not in size:
-        raise ParseProblem("unreadable_file", "GeoTIFF 缺少图像尺寸 / the GeoTIFF has no image size")
+        raise ParseProblem("unreadable_file", "GeoTIFF 缺少图像尺寸")
     return size[256], size[257]
 
 
 def check_size(width: int, height: int, max_side: int = MAX_SIDE, max_pixels: int = MAX_PIXELS) -> None:
     """Refuse rasters larger than the limits (a decompression bomb in disguise)."""
     if width <= 0 or height <= 0 or width > max_side or height > max_side or width * height > max_pixels:
-        raise ParseProblem("raster_too_large", f"栅格尺寸 {width} × {height} 像素超过上限（单边 {max_side}，总计 "
-                                               f"{max_pixels:,}） / the raster is too large ({width} × {height} px)")
+        raise ParseProblem("raster_too_large", f"栅格尺寸 {width} × {height} 像素超过上限（单边 {max_side}，总计 {max_pixels:,}）")
 
 
 def _summary(ds, kind: str) -> dict:
@@ -92,18 +89,17 @@ def ingest(source: str, target: str, kind: str = "imagery", crs: str | None = No
     width, height = tiff_size(src_path)
     check_size(width, height, max_side, max_pixels)
     if kind not in RASTER_KINDS:
-        raise ParseProblem("bad_kind", f"栅格类型必须是 {', '.join(RASTER_KINDS)} / kind must be one of these", 400)
+        raise ParseProblem("bad_kind", f"栅格类型必须是 {', '.join(RASTER_KINDS)}", 400)
     try:
         with rasterio.open(src_path, driver="GTiff") as ds:
             check_size(ds.width, ds.height, max_side, max_pixels)
             code = normalise(crs) if crs else (code_of(ds.crs) or ds.crs.to_wkt() if ds.crs else None)
             if code is None:
-                raise ParseProblem("crs_required", "GeoTIFF 未声明坐标系，请指定 / the GeoTIFF has no CRS: choose one")
+                raise ParseProblem("crs_required", "GeoTIFF 未声明坐标系，请指定")
             if code == "GCJ02":
-                raise ParseProblem("bad_crs", "栅格不支持 GCJ-02 / GCJ-02 is not supported for rasters", 400)
+                raise ParseProblem("bad_crs", "栅格不支持 GCJ-02", 400)
             if kind == "landcover" and ds.dtypes[0] not in ("uint8", "int8", "uint16", "int16", "int32", "uint32"):
-                raise ParseProblem("bad_landcover", "土地覆盖栅格必须是整数分类值 / land cover must hold integer "
-                                                    "class codes")
+                raise ParseProblem("bad_landcover", "土地覆盖栅格必须是整数分类值")
             source_crs = rasterio.crs.CRS.from_user_input(code)
             lonlat = list(transform_bounds(source_crs, "EPSG:4326", *ds.bounds))
             meta = {"width": ds.width, "height": ds.height, "count": ds.count, "dtype": ds.dtypes[0],
@@ -124,8 +120,7 @@ def ingest(source: str, target: str, kind: str = "imagery", crs: str | None = No
                 finally:
                     staged.unlink(missing_ok=True)
     except RasterioIOError as exc:
-        raise ParseProblem("unreadable_file", f"GeoTIFF 无法读取（损坏或被截断？）：{str(exc)[:120]} / the GeoTIFF "
-                                              "cannot be read") from None
+        raise ParseProblem("unreadable_file", f"GeoTIFF 无法读取（损坏或被截断？）：{str(exc)[:120]}") from None
     meta["size_bytes"] = Path(target).stat().st_size
     return meta
 
@@ -140,8 +135,7 @@ class GeoTiffImporter(Importer):
 
     def read(self, path: Path, workdir: Path, options: ImportOptions) -> SourceLayer:
         """Rasters are not read as features."""
-        raise ParseProblem("raster_not_vector", "GeoTIFF 是栅格，请在“栅格”页面上传 / GeoTIFF is a raster: upload it "
-                                                "as a raster", 400)
+        raise ParseProblem("raster_not_vector", "GeoTIFF 是栅格，请在“栅格”页面上传", 400)
 
 
 register(GeoTiffImporter())

@@ -50,7 +50,7 @@ def _coords(elem) -> list[tuple[float, ...]]:
         try:
             out.append((float(parts[0]), float(parts[1])))
         except (ValueError, IndexError):
-            raise ParseProblem("bad_coordinates", f"KML 坐标格式错误：{token[:40]!r} / malformed KML coordinates") \
+            raise ParseProblem("bad_coordinates", f"KML 坐标格式错误：{token[:40]!r}") \
                 from None
     return out
 
@@ -82,7 +82,7 @@ def _geometry(elem) -> BaseGeometry | None:
             return MultiLineString(parts)
         if kinds <= {"Polygon"}:
             return MultiPolygon(parts)
-        raise ParseProblem("mixed_geometry", "KML 中的 MultiGeometry 混合了不同几何类型 / mixed MultiGeometry")
+        raise ParseProblem("mixed_geometry", "KML 中的 MultiGeometry 混合了不同几何类型")
     return None
 
 
@@ -112,12 +112,11 @@ def parse_kml(raw: bytes) -> SourceLayer:
     try:
         root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise ParseProblem("xml_forbidden", "KML 文件声明了 DTD 或实体（可能引用外部文件），已拒绝 / the KML declares a "
-                                            "DTD or entities (possibly external), refused") from None
+        raise ParseProblem("xml_forbidden", "KML 文件声明了 DTD 或实体（可能引用外部文件），已拒绝") from None
     except SafeET.ParseError as exc:
-        raise ParseProblem("bad_xml", f"KML 不是有效的 XML：{exc} / the KML is not well-formed XML") from None
+        raise ParseProblem("bad_xml", f"KML 不是有效的 XML：{exc}") from None
     if _local(root.tag) != "kml":
-        raise ParseProblem("wrong_format", "文件不是 KML / the file is not KML")
+        raise ParseProblem("wrong_format", "文件不是 KML")
     schema: dict[str, str] = {}
     name_field = None
     for elem in root.iter():
@@ -163,15 +162,15 @@ class KmlImporter(Importer):
         """Parse the KML (from inside the KMZ when zipped)."""
         if path.suffix.lower() != ".kmz" and not zipfile.is_zipfile(path):
             if path.stat().st_size > MAX_KML_BYTES:
-                raise ParseProblem("too_large", "KML 文件过大 / the KML file is too large")
+                raise ParseProblem("too_large", "KML 文件过大")
             return parse_kml(path.read_bytes())
         members = check_archive(path)
         kmls = [m for m in members if m.filename.lower().endswith(".kml")]
         if not kmls:
-            raise ParseProblem("no_kml", "KMZ 中没有 .kml 文件 / no .kml in the KMZ")
+            raise ParseProblem("no_kml", "KMZ 中没有 .kml 文件")
         chosen = next((m for m in kmls if m.filename.lower() == "doc.kml"), kmls[0])
         if chosen.file_size > MAX_KML_BYTES:
-            raise ParseProblem("too_large", "KML 文件过大 / the KML file is too large")
+            raise ParseProblem("too_large", "KML 文件过大")
         with zipfile.ZipFile(path) as archive:
             with archive.open(chosen) as fh:
                 raw = fh.read(MAX_KML_BYTES + 1)

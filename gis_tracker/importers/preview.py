@@ -59,8 +59,7 @@ def _resolve_crs(layer: SourceLayer, asked: str | None) -> tuple[str | None, str
         raise ParseProblem("bad_crs", str(exc), 400) from None
     if user:
         if layer.crs and layer.crs != user:
-            warnings.append(f"已按您选择的 {user} 解释坐标，文件声明的是 {crsmod.code_of(crsmod.pyproj_crs(layer.crs)) or '其他坐标系'}"
-                            f" / using your CRS {user} instead of the file's")
+            warnings.append(f"已按您选择的 {user} 解释坐标，文件声明的是 {crsmod.code_of(crsmod.pyproj_crs(layer.crs)) or '其他坐标系'}")
         return user, "user", warnings
     return layer.crs, layer.crs_source, warnings
 
@@ -84,28 +83,27 @@ def _problems_for(index: int, geom, lonlat, district, max_vertices: int, props: 
 
     for name, value in props.items():
         if isinstance(value, str) and enc.is_mojibake(value):
-            add("mojibake", f"字段“{name}”疑似乱码：{value[:30]!r}，请选择正确的编码 / garbled text, choose the "
-                            "right encoding", field=name)
+            add("mojibake", f"字段“{name}”疑似乱码：{value[:30]!r}，请选择正确的编码", field=name)
     if geom is None:
-        add("missing_geometry", "缺少几何 / no geometry")
+        add("missing_geometry", "缺少几何")
         return found
     if geom.is_empty:
-        add("empty_geometry", "几何为空 / empty geometry")
+        add("empty_geometry", "几何为空")
         return found
     if geom.geom_type not in _FAMILIES:
-        add("unsupported_geometry", f"不支持的几何类型 {geom.geom_type} / unsupported geometry type")
+        add("unsupported_geometry", f"不支持的几何类型 {geom.geom_type}")
         return found
     if shapely.get_num_coordinates(geom) > max_vertices:
-        add("too_many_vertices", f"顶点数超过 {max_vertices} / more than {max_vertices} vertices")
+        add("too_many_vertices", f"顶点数超过 {max_vertices}")
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        add("transform_failed", "坐标无法变换（坐标系是否选错？） / coordinates cannot be transformed (wrong CRS?)")
+        add("transform_failed", "坐标无法变换（坐标系是否选错？）")
         return found
     if not geom.is_valid:
-        add("invalid_geometry", f"几何无效：{explain_validity(geom)} / invalid geometry (can be repaired)",
+        add("invalid_geometry", f"几何无效：{explain_validity(geom)}",
             repairable=True)
     if lonlat is not None and district and not crsmod.overlaps(lonlat.bounds, district):
-        add("outside_district", "要素不在石峰区范围内 / the feature lies outside the district")
+        add("outside_district", "要素不在石峰区范围内")
     return found
 
 
@@ -114,7 +112,7 @@ def run(source: str, fmt: str, workdir: str, features_out: str, options: dict | 
     """Read ``source`` with the ``fmt`` importer and return the preview (child-process task)."""
     importer = get(fmt)
     if importer is None or importer.kind != "vector":
-        raise ParseProblem("unsupported_format", f"不支持的格式 {fmt!r} / unsupported format", 400)
+        raise ParseProblem("unsupported_format", f"不支持的格式 {fmt!r}", 400)
     opts = ImportOptions.from_dict(options)
     layer = importer.read(Path(source), Path(workdir), opts)
     code, crs_source, warnings = _resolve_crs(layer, opts.crs)

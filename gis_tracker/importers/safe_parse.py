@@ -61,27 +61,25 @@ def check_archive(path: Path, max_members: int = MAX_MEMBERS, max_ratio: float =
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise _problem("bad_archive", "压缩包已损坏或不是 zip 文件 / the archive is damaged or not a zip file") from None
+        raise _problem("bad_archive", "压缩包已损坏或不是 zip 文件") from None
     if len(members) > max_members:
         raise _problem("archive_too_many_members",
-                       f"压缩包含 {len(members)} 个文件，超过上限 {max_members} / too many members in the archive")
+                       f"压缩包含 {len(members)} 个文件，超过上限 {max_members}")
     total = packed = 0
     for info in members:
         name = info.filename.replace("\\", "/")
         parts = PurePosixPath(name).parts
         if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
             raise _problem("archive_unsafe_path",
-                           f"压缩包含不安全的路径 {name[:80]!r}（绝对路径或 ..） / unsafe path in the archive")
+                           f"压缩包含不安全的路径 {name[:80]!r}（绝对路径或 ..）")
         if _is_link(info):
-            raise _problem("archive_link", f"压缩包含链接 {name[:80]!r} / the archive contains a link")
+            raise _problem("archive_link", f"压缩包含链接 {name[:80]!r}")
         total += info.file_size
         packed += info.compress_size
         if info.file_size > max_ratio * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
-            raise _problem("archive_bomb", f"压缩比异常（{name[:60]!r}），疑似压缩炸弹 / compression ratio above "
-                                           f"{int(max_ratio)}:1 (zip bomb?)")
+            raise _problem("archive_bomb", f"压缩比异常（{name[:60]!r}），疑似压缩炸弹")
     if total > max_total or (total > 1024 * 1024 and total > max_ratio * max(packed, 1)):
-        raise _problem("archive_bomb", f"解压后过大或压缩比超过 {int(max_ratio)}:1，疑似压缩炸弹 / "
-                                       "uncompressed size or compression ratio too large (zip bomb?)")
+        raise _problem("archive_bomb", f"解压后过大或压缩比超过 {int(max_ratio)}:1，疑似压缩炸弹")
     return members
 
 
@@ -96,20 +94,19 @@ def extract_archive(path: Path, dest: Path, members: list[zipfile.ZipInfo],
                 continue
             target = (dest / info.filename.replace("\\", "/")).resolve()
             if dest not in target.parents:
-                raise _problem("archive_unsafe_path", "压缩包含不安全的路径 / unsafe path in the archive")
+                raise _problem("archive_unsafe_path", "压缩包含不安全的路径")
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with archive.open(info) as src, open(target, "wb") as dst:
                     while chunk := src.read(1024 * 1024):
                         written += len(chunk)
                         if written > max_total or written > MAX_RATIO * max(path.stat().st_size, 1) + 1024 * 1024:
-                            raise _problem("archive_bomb", "解压数据量超过限制，疑似压缩炸弹 / extraction exceeded "
-                                                           "the limit (zip bomb?)")
+                            raise _problem("archive_bomb", "解压数据量超过限制，疑似压缩炸弹")
                         dst.write(chunk)
             except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
                 if isinstance(exc, OSError) and exc.errno == 27:  # EFBIG from RLIMIT_FSIZE
-                    raise _problem("archive_bomb", "解压数据过大 / extracted data too large") from None
-                raise _problem("bad_archive", f"压缩包已损坏 / the archive is damaged ({exc.__class__.__name__})") \
+                    raise _problem("archive_bomb", "解压数据过大") from None
+                raise _problem("bad_archive", f"压缩包已损坏（{exc.__class__.__name__}）") \
                     from None
             out.append(target)
     return out
@@ -119,7 +116,7 @@ def check_local_path(path: str | Path) -> None:
     """Refuse GDAL virtual paths (``/vsicurl/``, ``/vsizip/`` …) and URLs: only plain local files are read."""
     text = str(path).strip().lower()
     if text.startswith("/vsi") or "://" in text or text.startswith(("http:", "https:", "ftp:")):
-        raise _problem("network_path", "不允许网络或虚拟路径 / network and virtual paths are not allowed", 400)
+        raise _problem("network_path", "不允许网络或虚拟路径", 400)
 
 
 # ---------------------------------------------------------------- parent side
@@ -152,20 +149,19 @@ def run(task: str, params: dict, workdir: Path, timeout_s: float = 120, memory_m
         proc = subprocess.run(cmd, cwd=workdir, env=_child_env(), timeout=timeout_s, capture_output=True,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise Unprocessable(f"文件解析超时（{int(timeout_s)} 秒） / parsing took longer than {int(timeout_s)} s",
+        raise Unprocessable(f"文件解析超时（{int(timeout_s)} 秒）",
                             code="parse_timeout") from None
     if not result_file.exists() or result_file.stat().st_size > RESULT_LIMIT:
         LOGGER.warning("parser child ended without result (rc=%s): %s", proc.returncode,
                        proc.stderr[-2000:].decode("utf-8", "replace"))
-        raise Unprocessable("文件无法解析：解析进程异常退出（文件损坏或超出内存限制） / the file could not be parsed: "
-                            "the parser stopped (damaged file or memory limit)", code="parse_crashed")
+        raise Unprocessable("文件无法解析：解析进程异常退出（文件损坏或超出内存限制）", code="parse_crashed")
     result = json.loads(result_file.read_text(encoding="utf-8"))
     if result.get("ok"):
         return result["value"]
     status = int(result.get("status") or 422)
     if not 400 <= status < 500:
         status = 422
-    raise AppError(result.get("message") or "文件无法解析 / the file could not be parsed",
+    raise AppError(result.get("message") or "文件无法解析",
                    code=result.get("code") or "parse_failed", status=status, details=result.get("details") or {})
 
 
@@ -204,14 +200,12 @@ def child_main(argv: list[str]) -> int:
         out = {"ok": False, "code": exc.code, "message": exc.message, "status": exc.status,
                "details": exc.details}
     except MemoryError:
-        out = {"ok": False, "code": "parse_memory", "message": "文件解析超出内存限制 / parsing exceeded the "
-                                                              "memory limit"}
+        out = {"ok": False, "code": "parse_memory", "message": "文件解析超出内存限制"}
     except Exception as exc:  # noqa: BLE001 - report any reader failure as an unreadable file
         LOGGER.warning("parse failed: %s", exc, exc_info=True)
         text = str(exc).splitlines()[0][:200] if str(exc) else exc.__class__.__name__
         out = {"ok": False, "code": "unreadable_file",
-               "message": f"文件无法读取（可能已损坏或被截断）：{text} / the file cannot be read (damaged or "
-                          f"truncated?)"}
+               "message": f"文件无法读取（可能已损坏或被截断）：{text}"}
     Path(result_file).write_text(json.dumps(out, ensure_ascii=False, default=str), encoding="utf-8")
     return 0
 

@@ -27,8 +27,7 @@ def check_length(shp: Path) -> None:
         head = fh.read(28)
     declared = int.from_bytes(head[24:28], "big") * 2 if len(head) == 28 else 0
     if len(head) < 28 or shp.stat().st_size < declared:
-        raise ParseProblem("truncated_file", f".shp 文件被截断（应为 {declared} 字节，实际 {shp.stat().st_size} 字节） / "
-                                             "the .shp file is truncated")
+        raise ParseProblem("truncated_file", f".shp 文件被截断（应为 {declared} 字节，实际 {shp.stat().st_size} 字节）")
 
 
 class ShapefileImporter(Importer):
@@ -44,18 +43,17 @@ class ShapefileImporter(Importer):
         extract_archive(path, workdir / "extract", members)
         shps = sorted(p for p in (workdir / "extract").rglob("*") if p.suffix.lower() == ".shp" and p.is_file())
         if not shps:
-            raise ParseProblem("no_shapefile", "压缩包中没有 .shp 文件 / no .shp file in the archive")
+            raise ParseProblem("no_shapefile", "压缩包中没有 .shp 文件")
         names = [p.stem for p in shps]
         shp = shps[names.index(options.layer)] if options.layer in names else shps[0]
         check_magic(shp, SHP_MAGIC, "Shapefile")
         check_length(shp)
         dbf = _sibling(shp, ".dbf")
         if _sibling(shp, ".shx") is None or dbf is None:
-            raise ParseProblem("incomplete_shapefile", "Shapefile 不完整：缺少 .shx 或 .dbf / incomplete Shapefile: "
-                                                       ".shx or .dbf missing")
+            raise ParseProblem("incomplete_shapefile", "Shapefile 不完整：缺少 .shx 或 .dbf")
         chosen = enc.codec_name(options.encoding) if options.encoding else None
         if options.encoding and chosen is None:
-            raise ParseProblem("bad_encoding", f"未知编码 {options.encoding[:30]!r} / unknown encoding", 400)
+            raise ParseProblem("bad_encoding", f"未知编码 {options.encoding[:30]!r}", 400)
         guess = enc.guess_dbf(dbf, _sibling(shp, ".cpg"), chosen)
         layer = read_layer(shp, "ESRI Shapefile", encoding=guess.encoding)
         if _sibling(shp, ".prj") is None:

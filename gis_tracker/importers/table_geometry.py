@@ -17,7 +17,7 @@ def _find(names: list[str], wanted: str | None) -> str | None:
     if not wanted:
         return None
     if wanted not in names:
-        raise ParseProblem("unknown_column", f"表中没有列 {wanted[:40]!r} / no such column", 400,
+        raise ParseProblem("unknown_column", f"表中没有列 {wanted[:40]!r}", 400,
                            {"columns": names})
     return wanted
 
@@ -35,8 +35,7 @@ def geometry_columns(names: list[str], options: ImportOptions) -> tuple[str | No
         if cx in lower and cy in lower:
             return None, lower[cx], lower[cy]
     raise ParseProblem("no_geometry_columns",
-                       "找不到坐标列：需要经度/纬度（lon/lat、x/y）或 WKT 列，请在选项中指定 / no geometry columns: "
-                       "name the lon/lat (x/y) or WKT column", 422, {"columns": names})
+                       "找不到坐标列：需要经度/纬度（lon/lat、x/y）或 WKT 列，请在选项中指定", 422, {"columns": names})
 
 
 def _number(value) -> float | None:
@@ -58,10 +57,10 @@ def read_geometry(row: dict, wkt: str | None, x: str | None, y: str | None):
         try:
             return shapely.from_wkt(str(text)), None
         except shapely.errors.GEOSException:
-            return None, ("bad_wkt", f"WKT 无法解析：{str(text)[:40]!r} / invalid WKT")
+            return None, ("bad_wkt", f"WKT 无法解析：{str(text)[:40]!r}")
     vx, vy = _number(row.get(x)), _number(row.get(y))
     if vx is None or vy is None:
         if row.get(x) in (None, "") and row.get(y) in (None, ""):
             return None, None
-        return None, ("bad_coordinates", "坐标不是数字 / coordinates are not numbers")
+        return None, ("bad_coordinates", "坐标不是数字")
     return Point(vx, vy), None

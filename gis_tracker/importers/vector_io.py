@@ -34,7 +34,7 @@ def check_magic(path: Path, expected: tuple[bytes, ...], label: str) -> None:
     with open(path, "rb") as fh:
         head = fh.read(64)
     if not any(head.lstrip().startswith(m) if m in (b"{", b"<") else head.startswith(m) for m in expected):
-        raise ParseProblem("wrong_format", f"文件内容不是 {label} 格式 / the file is not a valid {label}")
+        raise ParseProblem("wrong_format", f"文件内容不是 {label} 格式")
 
 
 def read_layer(path: Path, driver: str, layer: str | None = None, encoding: str | None = None) -> SourceLayer:
@@ -43,16 +43,13 @@ def read_layer(path: Path, driver: str, layer: str | None = None, encoding: str 
     try:
         info = pyogrio.read_info(path, layer=layer, encoding=encoding)
     except (DataSourceError, DataLayerError) as exc:
-        raise ParseProblem("unreadable_file", f"文件无法读取（损坏或被截断？）：{str(exc)[:160]} / the file cannot "
-                                              "be read (damaged or truncated?)") from None
+        raise ParseProblem("unreadable_file", f"文件无法读取（损坏或被截断？）：{str(exc)[:160]}") from None
     if info.get("driver") != driver:
-        raise ParseProblem("wrong_format", f"文件格式与扩展名不符（{info.get('driver')}） / the content does not "
-                                           f"match the extension")
+        raise ParseProblem("wrong_format", f"文件格式与扩展名不符（{info.get('driver')}）")
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except (DataSourceError, DataLayerError, UnicodeDecodeError, ValueError) as exc:
-        raise ParseProblem("unreadable_file", f"文件无法读取（损坏或被截断？）：{str(exc)[:160]} / the file cannot "
-                                              "be read (damaged or truncated?)") from None
+        raise ParseProblem("unreadable_file", f"文件无法读取（损坏或被截断？）：{str(exc)[:160]}") from None
     geom_name = frame.geometry.name if hasattr(frame, "geometry") else None
     columns = [c for c in frame.columns if c != geom_name]
     fields = [SourceField(str(c), _field_type(frame[c].dtype)) for c in columns]

@@ -28,18 +28,18 @@ class XlsxImporter(Importer):
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception:  # noqa: BLE001 - openpyxl raises many types for damaged files
-            raise ParseProblem("unreadable_file", "Excel 文件无法读取 / the workbook cannot be read") from None
+            raise ParseProblem("unreadable_file", "Excel 文件无法读取") from None
         sheets = list(book.sheetnames)
         sheet = book[options.layer] if options.layer in sheets else book[sheets[0]]
         rows = []
         for i, row in enumerate(sheet.iter_rows(values_only=True)):
             if i > MAX_ROWS:
-                raise ParseProblem("too_many_rows", f"行数超过 {MAX_ROWS} / more than {MAX_ROWS} rows")
+                raise ParseProblem("too_many_rows", f"行数超过 {MAX_ROWS}")
             if any(v not in (None, "") for v in row):
                 rows.append(list(row))
         book.close()
         if not rows:
-            raise ParseProblem("empty_file", "工作表为空 / the sheet is empty")
+            raise ParseProblem("empty_file", "工作表为空")
         names = unique_names([str(v) if v is not None else "" for v in rows[0]])
         wkt, x, y = geometry_columns(names, options)
         geo_cols = {c for c in (wkt, x, y) if c}

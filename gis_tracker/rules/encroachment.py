@@ -112,38 +112,37 @@ def validate_rule(values: dict) -> list[tuple[str, str]]:
     """Return the problems of a rule definition as ``(field, message)`` pairs (empty when valid)."""
     problems = []
     if values.get("layer") not in LAYERS:
-        problems.append(("layer", "图层须为 protected_areas 或 water_bodies / layer must be protected_areas "
-                                  "or water_bodies"))
+        problems.append(("layer", "图层须为 protected_areas 或 water_bodies"))
     if values.get("relation") not in RELATIONS:
-        problems.append(("relation", "关系须为 intersects、contained_in 或 within_distance / unknown relation"))
+        problems.append(("relation", "关系须为 intersects、contained_in 或 within_distance"))
     if values.get("severity") not in SEVERITIES:
-        problems.append(("severity", "严重程度须为 violation、review 或 warning / unknown severity"))
+        problems.append(("severity", "严重程度须为 violation、review 或 warning"))
     distance = values.get("distance_m")
     if values.get("relation") == "within_distance" and not _positive(distance):
-        problems.append(("distance_m", "距离规则须给出大于 0 的距离（米） / a distance rule needs distance_m > 0"))
+        problems.append(("distance_m", "距离规则须给出大于 0 的距离（米）"))
     for name in ("min_overlap_m2", "min_overlap_pct", "distance_m"):
         v = values.get(name)
         if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0):
-            problems.append((name, f"{name} 须为非负数 / {name} must be a non-negative number"))
+            problems.append((name, f"{name} 须为非负数"))
     pct = values.get("min_overlap_pct")
     if isinstance(pct, (int, float)) and pct > 100:
-        problems.append(("min_overlap_pct", "百分比不能超过 100 / a percentage cannot exceed 100"))
+        problems.append(("min_overlap_pct", "百分比不能超过 100"))
     filt = values.get("feature_filter")
     allowed = FILTER_KEYS.get(values.get("layer"), ())
     if not isinstance(filt, dict):
-        problems.append(("feature_filter", "feature_filter 须为对象 / feature_filter must be an object"))
+        problems.append(("feature_filter", "feature_filter 须为对象"))
     else:
         for key, options in filt.items():
             if key not in allowed:
-                problems.append(("feature_filter", f"不能按 {key!r} 筛选 / cannot filter by {key!r}"))
+                problems.append(("feature_filter", f"不能按 {key!r} 筛选"))
             elif not isinstance(options, list) or not options or not all(isinstance(o, str) for o in options):
-                problems.append(("feature_filter", f"{key} 须为非空字符串列表 / {key} must be a list of strings"))
+                problems.append(("feature_filter", f"{key} 须为非空字符串列表"))
     types = values.get("project_types")
     if types is not None and (not isinstance(types, list) or not all(isinstance(t, str) for t in types)):
-        problems.append(("project_types", "project_types 须为字符串列表 / project_types must be a list of strings"))
+        problems.append(("project_types", "project_types 须为字符串列表"))
     for name in ("name", "message", "basis"):
         if not isinstance(values.get(name), str) or not values[name].strip():
-            problems.append((name, f"{name} 不能为空 / {name} is required"))
+            problems.append((name, f"{name} 不能为空"))
     return problems
 
 
@@ -204,12 +203,11 @@ def reconcile(existing: FlagState | None, fired: Measurement | None, severity: s
 def check_transition(current: str, target: str, reason: str | None) -> str | None:
     """Return why a user may not move a flag from ``current`` to ``target`` (None when allowed)."""
     if target not in STATUSES:
-        return "未知状态 / unknown status"
+        return "未知状态"
     if target not in TRANSITIONS.get(current, ()):
-        return (f"不能从“{STATUS_LABELS[current][0]}”改为“{STATUS_LABELS[target][0]}” / "
-                f"cannot go from {current} to {target}")
+        return (f"不能从“{STATUS_LABELS[current][0]}”改为“{STATUS_LABELS[target][0]}”")
     if target in REASON_REQUIRED and not (reason or "").strip():
-        return "豁免或整改须填写理由 / a reason is required to waive or resolve"
+        return "豁免或整改须填写理由"
     return None
 
 

@@ -97,21 +97,21 @@ def direction(path: str, current: str, to_stage: str) -> str:
 
 
 def _names(codes: list[str]) -> str:
-    return "、".join(f"{label(c)}（{c}）" for c in codes) or "无 / none"
+    return "、".join(f"{label(c)}（{c}）" for c in codes) or "无"
 
 
 def check_date(on: date, today: date, last_date: date | None) -> None:
     """Refuse a date in the future, before the previous stage's date or implausibly early."""
     if on > today:
-        raise TransitionRefused("date_in_future", f"日期 {on} 晚于今天 / the date is in the future",
+        raise TransitionRefused("date_in_future", f"日期 {on} 晚于今天",
                                 kind="invalid", field="date")
     if on < MIN_DATE:
-        raise TransitionRefused("date_too_early", f"日期 {on} 早于 {MIN_DATE} / the date is implausibly early",
+        raise TransitionRefused("date_too_early", f"日期 {on} 早于 {MIN_DATE}",
                                 kind="invalid", field="date")
     if last_date is not None and on < last_date:
         raise TransitionRefused(
             "date_before_previous",
-            f"日期 {on} 早于上一阶段的日期 {last_date} / the date is before the previous stage's date",
+            f"日期 {on} 早于上一阶段的日期 {last_date}",
             kind="invalid", field="date")
 
 
@@ -123,22 +123,19 @@ def check(p: Proposal) -> str:
     allowed = next_stages(p.path, p.current)
     if p.to_stage == p.current:
         raise TransitionRefused(
-            "same_stage", f"企业已处于“{label(p.current)}”；可选的下一阶段：{_names(allowed)} / "
-            f"already at this stage; allowed next: {', '.join(allowed) or 'none'}", allowed=allowed)
+            "same_stage", f"企业已处于“{label(p.current)}”；可选的下一阶段：{_names(allowed)}", allowed=allowed)
     move = direction(p.path, p.current, p.to_stage)
     reason = (p.reason or "").strip()
     if move == SKIP:
         if not (p.override and p.may_override):
             raise TransitionRefused(
                 "invalid_transition",
-                f"不能从“{label(p.current)}”直接到“{label(p.to_stage)}”（跳过阶段须管理员特批并说明理由）；"
-                f"可选的下一阶段：{_names(allowed)} / cannot skip stages without an admin override; "
-                f"allowed next: {', '.join(allowed) or 'none'}", allowed=allowed)
+                f"不能从“{label(p.current)}”直接到“{label(p.to_stage)}”（跳过阶段须管理员特批并说明理由）；可选的下一阶段：{_names(allowed)}", allowed=allowed)
         if not reason:
-            raise TransitionRefused("reason_required", "跳过阶段须填写特批理由 / an override needs a reason",
+            raise TransitionRefused("reason_required", "跳过阶段须填写特批理由",
                                     kind="invalid", field="reason")
     if move == BACK and not reason:
-        raise TransitionRefused("reason_required", "退回到之前的阶段须填写理由 / going back needs a reason",
+        raise TransitionRefused("reason_required", "退回到之前的阶段须填写理由",
                                 kind="invalid", field="reason")
     check_date(p.on, p.today, p.last_date)
     check_destination(p.path, p.to_stage, p.destination, p.destination_given)
@@ -151,13 +148,13 @@ def check_destination(path: str, to_stage: str, destination: str | None, given: 
     if path not in PATHS_WITH_DESTINATION:
         if given and has:
             raise TransitionRefused("destination_not_allowed",
-                                    "关停和就地转型企业没有搬迁去向 / close and transform paths have no destination",
+                                    "关停和就地转型企业没有搬迁去向",
                                     kind="invalid", field="destination")
         return
     if stage_index(to_stage) >= stage_index(DESTINATION_REQUIRED_FROM) and not has:
         raise TransitionRefused(
             "destination_required",
-            "整体搬迁企业在停产前须填写搬迁去向 / a relocating enterprise needs a destination before production halts",
+            "整体搬迁企业在停产前须填写搬迁去向",
             kind="invalid", field="destination")
 
 

@@ -65,12 +65,12 @@ def normalise(code: str | None) -> str | None:
     if match is None:
         if text.endswith("CRS84"):
             return "EPSG:4326"
-        raise CrsProblem(f"无法识别的坐标系 {str(code)[:40]!r}，请使用 EPSG:代码 / unknown CRS, use EPSG:<code>")
+        raise CrsProblem(f"无法识别的坐标系 {str(code)[:40]!r}，请使用 EPSG:代码")
     name = f"EPSG:{int(match.group(1))}"
     try:
         pyproj_crs(name)
     except CRSError:
-        raise CrsProblem(f"未知的 EPSG 代码 {name} / unknown EPSG code") from None
+        raise CrsProblem(f"未知的 EPSG 代码 {name}") from None
     return name
 
 
@@ -176,7 +176,7 @@ def transform_bounds(bounds: tuple[float, float, float, float], source: str,
         tx, ty = transform_xy(xs, ys, source, target)
     ok = np.isfinite(tx) & np.isfinite(ty)
     if not ok.any():
-        raise CrsProblem("坐标无法变换到目标坐标系 / coordinates cannot be transformed")
+        raise CrsProblem("坐标无法变换到目标坐标系")
     return float(tx[ok].min()), float(ty[ok].min()), float(tx[ok].max()), float(ty[ok].max())
 
 
@@ -190,8 +190,7 @@ def outside_district_warning(lonlat_bounds: tuple[float, float, float, float],
     """Return a warning when data does not fall on the district (swapped axes, wrong zone or CRS)."""
     if overlaps(lonlat_bounds, district):
         return None
-    return ("数据范围不在石峰区内：经纬度是否颠倒、投影带或坐标系是否选错？ / the data does not fall on the "
-            "district: swapped axes, wrong 3-degree zone or wrong CRS?")
+    return ("数据范围不在石峰区内：经纬度是否颠倒、投影带或坐标系是否选错？")
 
 
 def candidates(bounds: tuple[float, float, float, float], district: tuple[float, float, float, float]) -> list[str]:

@@ -20,8 +20,7 @@ def _polygons(geom: BaseGeometry) -> list[Polygon]:
         return [geom]
     if isinstance(geom, MultiPolygon):
         return list(geom.geoms)
-    raise GeometryProblem("wrong_geometry_type", f"只能分割面要素，收到 {geom.geom_type} / "
-                                                 f"only polygons can be split, got {geom.geom_type}")
+    raise GeometryProblem("wrong_geometry_type", f"只能分割面要素，收到 {geom.geom_type}")
 
 
 def split_polygon(polygon: BaseGeometry, line: BaseGeometry) -> list[Polygon]:
@@ -32,16 +31,14 @@ def split_polygon(polygon: BaseGeometry, line: BaseGeometry) -> list[Polygon]:
     neighbours as separate parts.
     """
     if not isinstance(line, (LineString, MultiLineString)):
-        raise GeometryProblem("wrong_geometry_type", f"分割线必须是线，收到 {line.geom_type} / "
-                                                     f"the cutting line must be a line, got {line.geom_type}")
+        raise GeometryProblem("wrong_geometry_type", f"分割线必须是线，收到 {line.geom_type}")
     if not polygon.is_valid:
-        raise GeometryProblem("invalid_geometry", "要分割的面本身无效，请先修复 / repair the polygon before splitting")
+        raise GeometryProblem("invalid_geometry", "要分割的面本身无效，请先修复")
     parts: list[Polygon] = []
     for poly in _polygons(polygon):
         pieces = [g for g in shapely_split(poly, line).geoms if isinstance(g, Polygon)]
         parts += [p for p in pieces if p.area > poly.area * MIN_PART_SHARE]
     if len(parts) <= len(_polygons(polygon)):
         raise GeometryProblem("line_does_not_split",
-                              "分割线没有完整穿过该面（线的两端都须在面外） / the line does not cross the polygon "
-                              "from one side to the other")
+                              "分割线没有完整穿过该面（线的两端都须在面外）")
     return sorted(parts, key=lambda p: p.area, reverse=True)

@@ -36,7 +36,7 @@ class GeometryProblem(ValueError):
 def _coordinates(obj) -> list:
     """Flatten GeoJSON coordinates into a list of positions."""
     if not isinstance(obj, list):
-        raise GeometryProblem("bad_geometry", "坐标格式错误 / malformed coordinates")
+        raise GeometryProblem("bad_geometry", "坐标格式错误")
     if obj and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in obj):
         return [obj]
     out = []
@@ -48,22 +48,22 @@ def _coordinates(obj) -> list:
 def parse_geojson(geometry: object, max_vertices: int) -> BaseGeometry:
     """Turn a GeoJSON geometry dict into shapely, refusing NaN, Infinity and huge inputs."""
     if not isinstance(geometry, dict) or "type" not in geometry or "coordinates" not in geometry:
-        raise GeometryProblem("bad_geometry", "缺少几何或几何格式错误 / geometry missing or malformed")
+        raise GeometryProblem("bad_geometry", "缺少几何或几何格式错误")
     positions = _coordinates(geometry["coordinates"])
     if len(positions) > max_vertices:
         raise GeometryProblem("too_many_vertices",
-                              f"顶点数 {len(positions)} 超过上限 {max_vertices} / too many vertices")
+                              f"顶点数 {len(positions)} 超过上限 {max_vertices}")
     for pos in positions:
         if len(pos) < 2 or not all(isinstance(v, (int, float)) for v in pos):
-            raise GeometryProblem("bad_geometry", "坐标必须是数字对 / positions must be number pairs")
+            raise GeometryProblem("bad_geometry", "坐标必须是数字对")
         if not all(math.isfinite(v) for v in pos):
-            raise GeometryProblem("non_finite_coordinate", "坐标含 NaN 或无穷大 / NaN or Infinity in coordinates")
+            raise GeometryProblem("non_finite_coordinate", "坐标含 NaN 或无穷大")
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed input
-        raise GeometryProblem("bad_geometry", f"无法解析几何 / cannot parse geometry: {exc}") from None
+        raise GeometryProblem("bad_geometry", f"无法解析几何：{str(exc)[:120]}") from None
     if geom.is_empty:
-        raise GeometryProblem("empty_geometry", "几何为空 / empty geometry")
+        raise GeometryProblem("empty_geometry", "几何为空")
     return geom
 
 
@@ -72,8 +72,7 @@ def check_type(geom: BaseGeometry, layer_type: str) -> None:
     allowed = GEOMETRY_FAMILIES.get(layer_type, {layer_type})
     if geom.geom_type not in allowed:
         raise GeometryProblem("wrong_geometry_type",
-                              f"该图层要求 {layer_type} 几何，收到 {geom.geom_type} / "
-                              f"layer takes {layer_type}, got {geom.geom_type}")
+                              f"该图层要求 {layer_type} 几何，收到 {geom.geom_type}")
 
 
 def check_valid(geom: BaseGeometry) -> None:
@@ -93,7 +92,7 @@ def check_valid(geom: BaseGeometry) -> None:
           "Too few points in geometry component": "点数不足", "Hole lies outside shell": "洞在外环之外",
           "Nested shells": "外环嵌套", "Interior is disconnected": "内部不连通",
           "Duplicate Rings": "重复的环"}.get(label, "几何无效")
-    raise GeometryProblem("invalid_geometry", f"几何无效：{zh} / invalid geometry: {reason}", location)
+    raise GeometryProblem("invalid_geometry", f"几何无效：{zh}", location)
 
 
 def check_extent(geom: BaseGeometry, bounds: tuple[float, float, float, float]) -> None:
@@ -103,8 +102,7 @@ def check_extent(geom: BaseGeometry, bounds: tuple[float, float, float, float]) 
     if minx < bx0 or miny < by0 or maxx > bx1 or maxy > by1:
         raise GeometryProblem(
             "outside_district",
-            "坐标超出石峰区范围（经纬度是否颠倒，或坐标系是否有误？） / coordinates outside the district "
-            "(swapped axes or wrong CRS?)",
+            "坐标超出石峰区范围（经纬度是否颠倒，或坐标系是否有误？）",
             (minx, miny))
 
 

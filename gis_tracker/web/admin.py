@@ -123,7 +123,7 @@ def roles():
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= 100000:
-        raise BadParameter("页码无效 / bad page number", code="bad_page")
+        raise BadParameter("页码无效", code="bad_page")
     return int(raw)
 
 
@@ -156,6 +156,6 @@ def audit_export():
         body = audit_search.export_csv(db.session, filt)
         mimetype = "text/csv; charset=utf-8"
     else:
-        raise BadParameter("format 须为 csv 或 xlsx / format must be csv or xlsx", code="bad_format")
+        raise BadParameter("format 须为 csv 或 xlsx", code="bad_format")
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="audit-{stamp}.{kind}"'})

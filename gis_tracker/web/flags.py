@@ -60,7 +60,7 @@ def set_status(flag_id: int):
     form = request.form
     version = form.get("version", "")
     if not version.isdigit():
-        raise BadParameter("表单缺少版本号，请刷新页面 / reload the page", code="bad_form")
+        raise BadParameter("表单缺少版本号，请刷新页面", code="bad_form")
     flag = admin.set_status(db.session, flag_id, form.get("status", ""), form.get("reason"), current_username(),
                             f'"flag-{flag_id}-v{version}"')
     return redirect(_back(url_for("flags.project", project_id=flag["project_id"])))
@@ -79,7 +79,7 @@ def update_rule(rule_id: int):
     try:
         body = {name: float(form.get(name) or 0) for name in ("distance_m", "min_overlap_m2", "min_overlap_pct")}
     except ValueError:
-        raise BadParameter("数值格式有误 / numbers expected", code="bad_form") from None
+        raise BadParameter("数值格式有误", code="bad_form") from None
     body.update(severity=form.get("severity", ""), active=form.get("active") == "1")
     admin.update_rule(db.session, rule_id, body, current_username(), f'"rule-{rule_id}-v{form.get("version", "")}"')
     return redirect(url_for("flags.rules"))

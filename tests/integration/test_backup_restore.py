@@ -71,4 +71,4 @@ def test_restore_refuses_a_database_that_is_not_empty(app, tmp_path):
     dump = tmp_path / "again.dump"
     assert app.test_cli_runner().invoke(args=["backup", "--out", str(dump)]).exit_code == 0
     result = app.test_cli_runner().invoke(args=["restore", str(dump)])
-    assert result.exit_code != 0 and "not empty" in result.output
+    assert result.exit_code != 0 and "不是空的" in result.output

@@ -108,9 +108,9 @@ def test_cli_snapshot_and_clear_errors(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert b"<html" in html.read_bytes()[:300].lower()
     for args, words in [
-        (["--out", str(tmp_path / "x.png"), "--bbox", "1,2"], "bbox"),
+        (["--out", str(tmp_path / "x.png"), "--bbox", "1,2"], "范围"),
         (["--out", str(tmp_path / "x.png"), "--zone", "火星"], "火星"),
-        (["--out", str(tmp_path / "x.png"), "--dpi", "9999"], "dpi"),
+        (["--out", str(tmp_path / "x.png"), "--dpi", "9999"], "分辨率"),
         (["--out", str(tmp_path / "x.gif")], "format"),
         (["--out", str(tmp_path / "x.png"), "--format", "pdf"], "does not match"),
         (["--out", str(tmp_path / "no" / "x.png")], "does not exist"),

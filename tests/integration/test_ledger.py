@@ -85,8 +85,8 @@ def test_preview_then_all_or_nothing_commit_then_idempotent_reimport(app, client
     assert rows[3]["enterprise_id"] == three["a"][0]
     assert [(c["to_stage"], c["date"]) for c in rows[4]["changes"]] == [
         ("production_halted", "2019-05-01"), ("remediation", "2020-08-01")]  # by name; transform skips 拆除
-    assert "unknown enterprise" in rows[6]["problems"][0]
-    assert "bad date" in rows[7]["problems"][0]
+    assert "系统中没有该企业" in rows[6]["problems"][0]
+    assert "不是有效日期" in rows[7]["problems"][0]
     assert body["problem_rows"] == 2
     assert _transition_count(app) == before  # a preview writes nothing
 
@@ -125,7 +125,7 @@ def test_ledger_cannot_go_back(app, client, three):
     _, name, code = three["a"]
     back = _workbook([[1, name, code, None, None, None, "未启动", None, None, None, None, None, None]])
     row = _send(client, "preview", back).get_json()["rows"][0]
-    assert row["status"] == "error" and "going back" in row["problems"][0]
+    assert row["status"] == "error" and "退回须在企业页面填写理由" in row["problems"][0]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

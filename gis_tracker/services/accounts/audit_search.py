@@ -46,7 +46,7 @@ class AuditFilter:
             try:
                 return date.fromisoformat(value)
             except ValueError:
-                raise BadParameter(f"日期格式应为 YYYY-MM-DD / {name} must be YYYY-MM-DD",
+                raise BadParameter(f"{name} 的日期格式应为 YYYY-MM-DD",
                                    code="bad_date", details={"parameter": name}) from None
 
         return cls(text_arg("user"), text_arg("object_type"), text_arg("object_id"), text_arg("action"),

@@ -53,7 +53,7 @@ def begin_attempt(session: Session, username: str, address: str, *, max_failures
     if earlier >= max_failures:
         LOGGER.warning("login throttled for account %r from %s", name, address)
         raise TooManyAttempts(
-            "登录失败次数过多，请稍后再试 / too many failed logins, try again in a minute",
+            "登录失败次数过多，请稍后再试",
             details={"retry_after": window_seconds})
     return attempt.id
 

@@ -34,22 +34,21 @@ MIN_PASSWORD_LENGTH = 8
 
 def _check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadParameter(f"密码至少 {MIN_PASSWORD_LENGTH} 位 / password must have at least "
-                           f"{MIN_PASSWORD_LENGTH} characters", code="weak_password")
+        raise BadParameter(f"密码至少 {MIN_PASSWORD_LENGTH} 位", code="weak_password")
 
 
 def create_user(session: Session, username: str, role: str, password: str,
                 display_name: str | None = None, actor: str | None = None) -> User:
     """Create a user with an Argon2id password hash and commit."""
     if role not in ROLES:
-        raise BadParameter(f"未知角色 {role!r}；可选 / unknown role; one of: {', '.join(ROLES)}",
+        raise BadParameter(f"未知角色 {role!r}；可选：{'、'.join(ROLES)}",
                            code="unknown_role")
     username = username.strip()
     if not username or len(username) > 64:
-        raise BadParameter("用户名不能为空且不超过64个字符 / invalid username", code="bad_username")
+        raise BadParameter("用户名不能为空且不超过64个字符", code="bad_username")
     _check_password_strength(password)
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
-        raise Conflict(f"用户 {username} 已存在 / user exists", code="user_exists")
+        raise Conflict(f"用户 {username} 已存在", code="user_exists")
     user = User(username=username, role=role, display_name=display_name,
                 password_hash=_HASHER.hash(password))
     session.add(user)
@@ -64,7 +63,7 @@ def set_password(session: Session, username: str, password: str, actor: str | No
     """Replace a user's password and commit."""
     user = find_user(session, username)
     if user is None:
-        raise NotFound(f"用户 {username} 不存在 / no such user", code="unknown_user")
+        raise NotFound(f"用户 {username} 不存在", code="unknown_user")
     _check_password_strength(password)
     user.password_hash = _HASHER.hash(password)
     audit.record(session, username=actor or username, action="set_password", object_type="user",
@@ -97,7 +96,7 @@ def log_in(session: Session, username: str, password: str, address: str, *,
            max_failures: int, window_seconds: int) -> User | None:
     """Check a login under the throttle: the user, None for wrong credentials, 429 when throttled."""
     if not (username or "").strip() or not password:
-        raise BadParameter("请输入用户名和密码 / enter a username and a password", code="missing_credentials")
+        raise BadParameter("请输入用户名和密码", code="missing_credentials")
     attempt = throttle.begin_attempt(session, username, address, max_failures=max_failures,
                                      window_seconds=window_seconds)
     user = authenticate(session, username, password)
@@ -114,7 +113,7 @@ def issue_token(session: Session, username: str, name: str | None = None, actor:
     """Create an API token for ``username``, store only its hash, and return it once."""
     user = find_user(session, username)
     if user is None:
-        raise NotFound(f"用户 {username} 不存在 / no such user", code="unknown_user")
+        raise NotFound(f"用户 {username} 不存在", code="unknown_user")
     name = (name or "").strip()[:100] or None
     token = "sf_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10]))
@@ -142,7 +141,7 @@ def user_for_token(session: Session, token: str) -> User | None:
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("用户不存在 / no such user", code="unknown_user")
+        raise NotFound("用户不存在", code="unknown_user")
     return user
 
 
@@ -163,14 +162,14 @@ def _active_admins(session: Session) -> int:
 
 def _keep_an_admin(session: Session, user: User) -> None:
     if user.role == "admin" and user.is_active and _active_admins(session) <= 1:
-        raise Conflict("至少需要保留一名启用的管理员 / at least one active admin must remain",
+        raise Conflict("至少需要保留一名启用的管理员",
                        code="last_admin")
 
 
 def change_role(session: Session, user_id: int, role: str, actor: str) -> User:
     """Give a user another role and commit (the last active admin keeps theirs)."""
     if role not in ROLES:
-        raise BadParameter(f"未知角色 / unknown role: {role[:30]!r}", code="unknown_role")
+        raise BadParameter(f"未知角色 {role[:30]!r}", code="unknown_role")
     user = _user(session, user_id)
     if role != user.role:
         _keep_an_admin(session, user)
@@ -211,11 +210,11 @@ def change_own_password(session: Session, user: User, current: str, new: str, co
     try:
         _HASHER.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
-        raise BadParameter("当前密码不正确 / the current password is wrong", code="wrong_password") from None
+        raise BadParameter("当前密码不正确", code="wrong_password") from None
     if new != confirm:
-        raise BadParameter("两次输入的新密码不一致 / the new passwords differ", code="password_mismatch")
+        raise BadParameter("两次输入的新密码不一致", code="password_mismatch")
     if new == current:
-        raise BadParameter("新密码不能与当前密码相同 / choose a different password", code="password_unchanged")
+        raise BadParameter("新密码不能与当前密码相同", code="password_unchanged")
     _check_password_strength(new)
     user.password_hash = _HASHER.hash(new)
     audit.record(session, username=user.username, action="change_password", object_type="user",
@@ -236,7 +235,7 @@ def revoke_token(session: Session, token_id: int, actor: User) -> ApiToken:
     """Revoke an API token (its owner or an admin) and commit."""
     token = session.get(ApiToken, token_id)
     if token is None or (actor.role != "admin" and token.user_id != actor.id):
-        raise NotFound("令牌不存在 / no such token", code="unknown_token")
+        raise NotFound("令牌不存在", code="unknown_token")
     if token.revoked_at is None:
         token.revoked_at = datetime.now(timezone.utc)
         audit.record(session, username=actor.username, action="revoke_token", object_type="api_token",

@@ -25,6 +25,7 @@ from ...models import Export
 from ..accounts import audit
 from ..platform import jobs
 from . import snapshot
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 KINDS = ("snapshot", "html", "meeting_pack")
@@ -63,11 +64,11 @@ def store(session: Session, *, kind: str, fmt: str, title: str, params: dict, co
 def validate(session: Session, kind: str, params: dict) -> dict:
     """Check export parameters before any work starts; return them normalised."""
     if kind not in KINDS:
-        raise BadParameter(f"未知导出类型 / unknown export kind: {kind}", code="bad_kind")
+        raise BadParameter(f"未知导出类型 {str(kind)[:30]!r}", code="bad_kind")
     if kind == "meeting_pack":
         as_of = snapshot.parse_date((params or {}).get("as_of"), "as_of")
         if as_of and as_of > date.today():
-            raise BadParameter("截至日期不能晚于今天 / as_of cannot be in the future", code="bad_date")
+            raise BadParameter("截至日期不能晚于今天", code="bad_date")
         title = str((params or {}).get("title") or "").strip()
         return {"as_of": as_of.isoformat() if as_of else None, "title": title[:80] or None}
     req = snapshot.SnapshotRequest.from_params(params)
@@ -96,7 +97,7 @@ def produce(session: Session, kind: str, params: dict, username: str | None, pro
         title = params.get("title") or meeting_pack.default_title(as_of)
         return store(session, kind=kind, fmt="pdf", title=title, params=params, content=content, username=username)
     req = snapshot.SnapshotRequest.from_params(params)
-    progress(10, "读取图层 / reading layers")
+    progress(10, _("读取图层"))
     if req.fmt == "html":
         from . import html_snapshot
 
@@ -105,7 +106,7 @@ def produce(session: Session, kind: str, params: dict, username: str | None, pro
     else:
         content = snapshot.render(session, req).content
         kind = "snapshot"
-    progress(90, "保存文件 / saving")
+    progress(90, _("保存文件"))
     return store(session, kind=kind, fmt=req.fmt, title=req.title, params=params, content=content,
                  username=username)
 
@@ -137,7 +138,7 @@ def get(session: Session, export_id: int) -> Export:
     """Return one export (404 if unknown)."""
     row = session.get(Export, export_id)
     if row is None:
-        raise NotFound("导出记录不存在 / no such export", code="unknown_export")
+        raise NotFound("导出记录不存在", code="unknown_export")
     return row
 
 
@@ -146,7 +147,7 @@ def file_of(row: Export) -> Path:
     base = storage.directory("exports").resolve()
     path = (base / row.file_path).resolve()
     if base not in path.parents or not path.is_file():
-        raise NotFound("导出文件已不存在 / the exported file is no longer on the server", code="export_file_missing")
+        raise NotFound("导出文件已不存在", code="export_file_missing")
     return path
 
 

@@ -234,6 +234,6 @@ def render(session: Session, req: snapshot.SnapshotRequest) -> bytes:
     remote = REMOTE_REFERENCE.search(text)
     if remote:
         LOGGER.error("interactive map would load a remote resource near: %s", text[remote.start():remote.start() + 120])
-        raise AppError("交互地图含有外部资源引用 / the interactive map references an external resource",
+        raise AppError("交互地图含有外部资源引用",
                        code="remote_reference", status=500)
     return text.encode("utf-8")

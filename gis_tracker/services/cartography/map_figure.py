@@ -51,7 +51,7 @@ def cjk_family() -> str:
         if "NotoSansCJK" in path or "NotoSerifCJK" in path:
             font_manager.fontManager.addfont(path)
             return cjk_family.__wrapped__()
-    raise FontMissing("未安装中文字体（fonts-noto-cjk），无法输出中文 / the CJK font fonts-noto-cjk is not installed")
+    raise FontMissing("未安装中文字体（fonts-noto-cjk），无法输出中文")
 
 
 def rc_params() -> dict:

@@ -27,6 +27,7 @@ from ...models import Enterprise, Project, Zone
 from ...rules.stages import STAGE_CODES, STAGE_LABELS
 from ...spatial import cartography
 from . import map_figure, optional_sources, snapshot
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 PAGE = cartography.paper_inches("A4", True)
@@ -257,7 +258,7 @@ def render(session: Session, as_of: date, progress=None, title: str | None = Non
         pages = plan(ctx)
         total = len(pages)
         with PdfPages(buf, metadata={"CreationDate": None, "ModDate": None, "Title": ctx.title,
-                                     "Creator": "石峰区规划地理信息平台 / Shifeng District Planning GIS"}) as pdf:
+                                     "Creator": _("石峰区规划地理信息平台")}) as pdf:
             for number, page in enumerate(pages, start=1):
                 fig = Figure(figsize=PAGE, dpi=150)
                 FigureCanvasAgg(fig)

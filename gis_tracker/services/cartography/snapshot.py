@@ -23,6 +23,7 @@ from ..features import catalog
 from ...errors import BadParameter
 from ...spatial import cartography
 from . import map_figure, optional_sources, png_encode, raster_render, snapshot_data
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 
@@ -67,29 +68,28 @@ class SnapshotRequest:
             try:
                 bbox = cartography.parse_bbox(text)
             except ValueError as exc:
-                raise BadParameter(f"范围参数有误 / bad bbox: {exc}", code="bad_bbox") from None
+                raise BadParameter(f"范围参数有误：{exc}", code="bad_bbox") from None
         if zone and bbox:
-            raise BadParameter("片区与范围只能选一个 / give either a zone or a bbox, not both", code="zone_and_bbox")
+            raise BadParameter("片区与范围只能选一个", code="zone_and_bbox")
         layers = p.get("layers") or ()
         if isinstance(layers, str):
             layers = [x.strip() for x in layers.split(",") if x.strip()]
         paper = str(p.get("paper", "A4")).upper()
         if paper not in cartography.PAPER_MM:
-            raise BadParameter("纸张只能是 A4 或 A3 / paper must be A4 or A3", code="bad_paper")
+            raise BadParameter("纸张只能是 A4 或 A3", code="bad_paper")
         fmt = str(p.get("format", p.get("fmt", "png"))).lower()
         if fmt not in FORMATS:
-            raise BadParameter("格式只能是 PNG、PDF 或 HTML / format must be png, pdf or html", code="bad_format")
+            raise BadParameter("格式只能是 PNG、PDF 或 HTML", code="bad_format")
         try:
             dpi = int(p.get("dpi", cartography.SCREEN_DPI))
         except (TypeError, ValueError):
-            raise BadParameter("分辨率必须是整数 / dpi must be a whole number", code="bad_dpi") from None
+            raise BadParameter("分辨率必须是整数", code="bad_dpi") from None
         if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
-            raise BadParameter(f"分辨率须在 {DPI_RANGE[0]}–{DPI_RANGE[1]} 之间 / dpi must be "
-                               f"between {DPI_RANGE[0]} and {DPI_RANGE[1]}", code="bad_dpi")
+            raise BadParameter(f"分辨率须在 {DPI_RANGE[0]}–{DPI_RANGE[1]} 之间", code="bad_dpi")
         title = str(p.get("title", DEFAULT_TITLE)).strip() or DEFAULT_TITLE
         subtitle = str(p.get("subtitle", "")).strip()
         if len(title) > 80 or len(subtitle) > 120:
-            raise BadParameter("标题过长 / title too long (80 characters, subtitle 120)", code="bad_title")
+            raise BadParameter("标题过长", code="bad_title")
         return cls(zone=zone, bbox=bbox, layers=tuple(layers), title=title, subtitle=subtitle, paper=paper,
                    landscape=_bool(p.get("landscape", True)), dpi=dpi, fmt=fmt,
                    internal=_bool(p.get("internal", True)), as_of=parse_date(p.get("as_of"), "as_of"),
@@ -121,7 +121,7 @@ def parse_date(value, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise BadParameter(f"日期格式应为 YYYY-MM-DD / {name} must be YYYY-MM-DD", code="bad_date") from None
+        raise BadParameter(f"{name} 的日期格式应为 YYYY-MM-DD", code="bad_date") from None
 
 
 @dataclass
@@ -257,7 +257,7 @@ def save_figure(fig: Figure, fmt: str, dpi: int, title: str) -> bytes:
     if fmt == "pdf":
         fig.savefig(buf, format="pdf", dpi=dpi,
                     metadata={"CreationDate": None, "ModDate": None, "Title": title,
-                              "Creator": "石峰区规划地理信息平台 / Shifeng District Planning GIS"})
+                              "Creator": _("石峰区规划地理信息平台")})
     else:
         if fig.dpi != dpi:
             fig.set_dpi(dpi)
@@ -268,7 +268,7 @@ def save_figure(fig: Figure, fmt: str, dpi: int, title: str) -> bytes:
 def render(session: Session, req: SnapshotRequest) -> Snapshot:
     """Render ``req`` as a PNG or PDF page."""
     if req.fmt not in ("png", "pdf"):
-        raise BadParameter("此处只支持 PNG 或 PDF / only png or pdf here", code="bad_format")
+        raise BadParameter("此处只支持 PNG 或 PDF", code="bad_format")
     layout = page_layout(req.paper, req.landscape, 2 if req.subtitle else 1)
     frame_in = (layout.map_rect[2], layout.map_rect[3])
     with matplotlib.rc_context(map_figure.rc_params()):

@@ -108,7 +108,7 @@ def ordered_layer_ids(session: Session, wanted: tuple[str, ...] | None) -> list[
         return [cid for cid in LAYER_ORDER if cid in available]
     unknown = [cid for cid in wanted if cid not in available and not optional_sources.is_raster_layer(session, cid)]
     if unknown:
-        raise BadParameter(f"未知图层 / unknown layer: {', '.join(unknown)}", code="unknown_layer",
+        raise BadParameter(f"未知图层：{', '.join(unknown)}", code="unknown_layer",
                            details={"known": sorted(available)})
     order = [cid for cid in LAYER_ORDER if cid in wanted]
     return order + [cid for cid in wanted if cid not in order]
@@ -136,11 +136,11 @@ def zone_extent(session: Session, name: str) -> cartography.Bbox:
                                .order_by(Zone.id).limit(6)).all()
         if len(rows) > 1:
             names = "、".join(r[0] for r in rows[:5])
-            raise NotFound(f"“{name}”对应多个片区：{names}，请写全名 / {name!r} matches several zones: {names}",
+            raise NotFound(f"“{name}”对应多个片区：{names}，请写全名",
                            code="ambiguous_zone")
         row = rows[0][1:] if rows else None
     if row is None:
-        raise NotFound(f"没有名为“{name}”的片区 / no zone named {name!r}", code="unknown_zone")
+        raise NotFound(f"没有名为“{name}”的片区", code="unknown_zone")
     return tuple(float(v) for v in row)  # type: ignore[return-value]
 
 
@@ -159,7 +159,7 @@ def district_extent(session: Session) -> cartography.Bbox:
                                      func.ST_YMax(func.ST_Extent(model.geom)))).first()
         if row and row[0] is not None:
             return tuple(float(v) for v in row)  # type: ignore[return-value]
-    raise NotFound("数据库中没有区界或片区 / no district outline or zones in the database", code="no_extent")
+    raise NotFound("数据库中没有区界或片区", code="no_extent")
 
 
 def _expr(coll: catalog.Collection, name: str | None):

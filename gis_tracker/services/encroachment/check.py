@@ -28,6 +28,7 @@ from ...models.encroachment import EncroachmentFlag, EncroachmentRule
 from ...rules import encroachment as rules
 from ...spatial.measure import SQUARE_METRES_PER_MU
 from ..features import write_events
+from ...i18n import gettext
 
 LOGGER = logging.getLogger(__name__)
 WATCHED_LAYERS = ("protected_areas", "water_bodies")
@@ -245,7 +246,7 @@ def _write(session: Session, new_keys, updates, clears, username: str) -> dict:
         session.execute(text(UPDATE_SQL), {
             "fids": [u[0] for u in updates], "sevs": [u[1] for u in updates],
             "statuses": [u[2] for u in updates], "mu": SQUARE_METRES_PER_MU, "username": username,
-            "reopen_reason": "重新检查：情况变化，重新打开 / re-check: the situation changed, reopened"})
+            "reopen_reason": gettext("重新检查：情况变化，重新打开")})
     if clears:
         session.execute(text(CLEAR_SQL), {"fids": clears})
     return inserted

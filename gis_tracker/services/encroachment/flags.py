@@ -18,6 +18,7 @@ from ...models.encroachment import EncroachmentFlag, EncroachmentFlagEvent, Encr
 from ...rules import encroachment as rules
 from ..accounts import audit
 from . import check
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 RULE_FIELDS = ("code", "name", "name_en", "layer", "feature_filter", "project_types", "relation", "distance_m",
@@ -27,10 +28,10 @@ RULE_FIELDS = ("code", "name", "name_en", "layer", "feature_filter", "project_ty
 
 def _check_etag(current: str, if_match: str | None) -> None:
     if not if_match:
-        raise PreconditionRequired("需要 If-Match（当前版本的 ETag） / If-Match with the current ETag is required",
+        raise PreconditionRequired("需要 If-Match（当前版本的 ETag）",
                                    code="if_match_required")
     if current not in [t.strip() for t in if_match.split(",")]:
-        raise PreconditionFailed("已被他人修改，请刷新后重试 / someone else changed it first, reload",
+        raise PreconditionFailed("已被他人修改，请刷新后重试",
                                  code="stale_version", details={"etag": current})
 
 
@@ -39,7 +40,7 @@ def get_flag(session: Session, flag_id: int, lock: bool = False) -> Encroachment
     stmt = select(EncroachmentFlag).where(EncroachmentFlag.id == flag_id)
     flag = session.scalar(stmt.with_for_update() if lock else stmt)
     if flag is None:
-        raise NotFound("不存在该审查标记 / no such flag", code="unknown_flag")
+        raise NotFound("不存在该审查标记", code="unknown_flag")
     return flag
 
 
@@ -49,7 +50,7 @@ def set_status(session: Session, flag_id: int, target: str, reason: str | None, 
     flag = get_flag(session, flag_id, lock=True)
     _check_etag(check.flag_etag(flag), if_match)
     if flag.cleared_at is not None:
-        raise Conflict("该标记已消除，无需处理 / the flag is cleared", code="flag_cleared")
+        raise Conflict("该标记已消除，无需处理", code="flag_cleared")
     problem = rules.check_transition(flag.status, target, reason)
     if problem:
         raise Unprocessable(problem, code="bad_transition", details={"field": "status"})
@@ -88,11 +89,11 @@ def list_flags(session: Session, severity: str | None = None, status: str | None
             .where(Project.deleted_at.is_(None)))
     if severity:
         if severity not in rules.SEVERITIES:
-            raise BadParameter("未知严重程度 / unknown severity", code="bad_severity")
+            raise BadParameter("未知严重程度", code="bad_severity")
         stmt = stmt.where(EncroachmentFlag.severity == severity)
     if status:
         if status not in rules.STATUSES:
-            raise BadParameter("未知状态 / unknown status", code="bad_status")
+            raise BadParameter("未知状态", code="bad_status")
         stmt = stmt.where(EncroachmentFlag.status == status)
     if zone:
         stmt = stmt.where((Zone.code == zone) | (parent.c.code == zone))
@@ -140,24 +141,24 @@ def get_rule(session: Session, rule_id: int, lock: bool = False) -> Encroachment
     stmt = select(EncroachmentRule).where(and_(EncroachmentRule.id == rule_id, EncroachmentRule.deleted_at.is_(None)))
     rule = session.scalar(stmt.with_for_update() if lock else stmt)
     if rule is None:
-        raise NotFound("不存在该规则 / no such rule", code="unknown_rule")
+        raise NotFound("不存在该规则", code="unknown_rule")
     return rule
 
 
 def _clean_rule(body: object, current: dict | None) -> dict:
     if not isinstance(body, dict):
-        raise BadParameter("请求体须为 JSON 对象 / the body must be a JSON object", code="bad_body")
+        raise BadParameter("请求体须为 JSON 对象", code="bad_body")
     unknown = set(body) - set(RULE_FIELDS)
     if unknown:
-        raise Unprocessable(f"未知字段 / unknown fields: {', '.join(sorted(unknown))}", code="unknown_field",
+        raise Unprocessable(f"未知字段：{', '.join(sorted(unknown))}", code="unknown_field",
                             details={"field": sorted(unknown)[0]})
     values = {**(current or {"feature_filter": {}, "distance_m": 0.0, "min_overlap_m2": 0.0,
                              "min_overlap_pct": 0.0, "active": True, "sort_order": 100}), **body}
     problems = rules.validate_rule(values)
     if not values.get("code") or not isinstance(values["code"], str) or len(values["code"]) > 60:
-        problems.insert(0, ("code", "编码不能为空（不超过 60 字符） / code is required (≤ 60 characters)"))
+        problems.insert(0, ("code", _("编码不能为空（不超过 60 字符）")))
     if not isinstance(values.get("active"), bool):
-        problems.append(("active", "active 须为 true/false / active must be a boolean"))
+        problems.append(("active", _("active 须为 true/false")))
     if problems:
         field, message = problems[0]
         raise Unprocessable(message, code="invalid_rule", details={"field": field,
@@ -171,7 +172,7 @@ def create_rule(session: Session, body: object, username: str) -> tuple[Encroach
     """Create a rule, check every project against it; return it and the change report."""
     values = _clean_rule(body, None)
     if session.scalar(select(EncroachmentRule.id).where(EncroachmentRule.code == values["code"])):
-        raise Conflict("规则编码已存在 / a rule with this code exists", code="duplicate")
+        raise Conflict("规则编码已存在", code="duplicate")
     rule = EncroachmentRule(**{k: values.get(k) for k in RULE_FIELDS}, version=1, created_by=username,
                             updated_by=username)
     session.add(rule)
@@ -192,7 +193,7 @@ def update_rule(session: Session, rule_id: int, body: object, username: str,
     values = _clean_rule(body, {k: getattr(rule, k) for k in RULE_FIELDS})
     if values["code"] != rule.code and session.scalar(
             select(EncroachmentRule.id).where(EncroachmentRule.code == values["code"])):
-        raise Conflict("规则编码已存在 / a rule with this code exists", code="duplicate")
+        raise Conflict("规则编码已存在", code="duplicate")
     for key in RULE_FIELDS:
         setattr(rule, key, values.get(key))
     rule.version += 1
@@ -255,5 +256,5 @@ def project_geojson(session: Session, project_id: int) -> dict:
     """Return the project, the features its flags involve (clipped near it) and the overlaps, in lon/lat."""
     from sqlalchemy import text
     if session.scalar(select(Project.id).where(Project.id == project_id, Project.deleted_at.is_(None))) is None:
-        raise NotFound("不存在该项目 / no such project", code="unknown_project")
+        raise NotFound("不存在该项目", code="unknown_project")
     return session.scalar(text(PROJECT_GEOJSON_SQL), {"pid": project_id})

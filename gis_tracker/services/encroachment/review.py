@@ -53,7 +53,7 @@ def _project(session: Session, project_id: int) -> dict:
         select(Project, func.ST_Area(Project.geom), Zone.name).outerjoin(Zone, Zone.id == Project.zone_id)
         .where(Project.id == project_id, Project.deleted_at.is_(None))).first()
     if row is None:
-        raise NotFound("不存在该项目 / no such project", code="unknown_project")
+        raise NotFound("不存在该项目", code="unknown_project")
     p, area, zone_name = row
     return {"id": p.id, "name": p.name, "project_type": p.project_type, "status": p.status,
             "zone_name": zone_name, "version": p.version, "area_m2": area, "area_mu": m2_to_mu(area),
@@ -140,7 +140,7 @@ def get_report(session: Session, report_id: int) -> ReviewReport:
     """Return an issued report or raise 404."""
     report = session.get(ReviewReport, report_id)
     if report is None:
-        raise NotFound("不存在该审查报告 / no such review report", code="unknown_report")
+        raise NotFound("不存在该审查报告", code="unknown_report")
     return report
 
 

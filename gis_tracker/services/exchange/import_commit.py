@@ -33,6 +33,7 @@ from . import copy_loader, imports
 from ..features import write_events, tiles
 from ...importers import safe_parse
 from ..features.attributes import check_properties
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 BATCH = 5000
@@ -42,8 +43,7 @@ _FALSE = {"false", "0", "no", "n", "否", "f"}
 
 
 def _bad_value(index: int, field: str, value) -> Unprocessable:
-    return Unprocessable(f"第 {index + 1} 个要素的字段“{field}”的值 {str(value)[:40]!r} 无法转换为目标类型 / feature "
-                         f"{index + 1}: value of {field!r} has the wrong type", code="invalid_property",
+    return Unprocessable(f"第 {index + 1} 个要素的字段“{field}”的值 {str(value)[:40]!r} 无法转换为目标类型", code="invalid_property",
                          details={"field": field, "feature": index + 1})
 
 
@@ -135,16 +135,16 @@ def _feature_rows(coll: catalog.Collection, data: dict, plan: dict, progress) ->
         try:
             clean = check_properties(coll, values, current=None, partial=False)
         except AppError as exc:
-            exc.message = f"第 {index + 1} 个要素：{exc.message} / feature {index + 1}"
+            exc.message = _(f"第 {index + 1} 个要素：{exc.message}")
             exc.details["feature"] = index + 1
             raise
         geom = shapely.from_wkb(bytes.fromhex(wkb)) if wkb else None
         if geom is None or geom.is_empty:
-            raise Unprocessable(f"第 {index + 1} 个要素缺少几何 / feature {index + 1} has no geometry",
+            raise Unprocessable(f"第 {index + 1} 个要素缺少几何",
                                 code="missing_geometry", details={"feature": index + 1})
         if not geom.is_valid:
             if not plan.get("repair"):
-                raise Unprocessable(f"第 {index + 1} 个要素几何无效 / feature {index + 1}: invalid geometry",
+                raise Unprocessable(f"第 {index + 1} 个要素几何无效",
                                     code="invalid_geometry", details={"feature": index + 1})
             geom, repaired = validate.repair(geom), repaired + 1
         geom = _shape(geom, coll.geometry_type)
@@ -155,7 +155,7 @@ def _feature_rows(coll: catalog.Collection, data: dict, plan: dict, progress) ->
                                 details={"feature": index + 1}) from None
         rows.append((clean, geom))
         if index % 2000 == 0:
-            progress(5 + int(35 * index / total), "检查要素 / checking features")
+            progress(5 + int(35 * index / total), _("检查要素"))
     return rows, repaired
 
 
@@ -167,7 +167,7 @@ def _insert(session: Session, coll: catalog.Collection, rows: list, username: st
     def copied(done: int) -> None:
         if done - last[0] >= BATCH or done == len(rows):
             last[0] = done
-            progress(40 + int(50 * done / total), "写入要素 / writing features")
+            progress(40 + int(50 * done / total), _("写入要素"))
     # A background job, not a web request: one COPY of a million features may take longer than
     # the statement timeout web requests run under.
     # and may wait for locks (another import) longer than a web request would.
@@ -177,24 +177,24 @@ def _insert(session: Session, coll: catalog.Collection, rows: list, username: st
         return copy_loader.copy_features(session, coll, rows, username, copied)
     except psycopg2.IntegrityError as exc:  # COPY speaks to the driver directly: its errors come unwrapped
         session.rollback()
-        raise Unprocessable(f"数据不符合数据库约束，未导入 / the data breaks a database constraint "
-                            f"({str(exc).splitlines()[0][:120]})", code="constraint") from None
+        raise Unprocessable(f"数据不符合数据库约束，未导入（{str(exc).splitlines()[0][:120]}）",
+                            code="constraint") from None
     except psycopg2.errors.QueryCanceled as exc:
         session.rollback()
         if ".read()" in str(exc):  # our own encoding failed mid-COPY: a bug, not a busy database
             raise
-        raise Conflict("数据库繁忙，未导入任何数据，请稍后再导入 / the database was busy; nothing was stored, "
-                       f"try again ({str(exc).splitlines()[0][:80]})", code="database_busy") from None
+        raise Conflict(f"数据库繁忙，未导入任何数据，请稍后再导入（{str(exc).splitlines()[0][:80]}）",
+                       code="database_busy") from None
     except psycopg2.OperationalError as exc:  # lock timeout, deadlock: nothing stored, try again
         session.rollback()
-        raise Conflict("数据库繁忙，未导入任何数据，请稍后再导入 / the database was busy; nothing was stored, "
-                       f"try again ({str(exc).splitlines()[0][:80]})", code="database_busy") from None
+        raise Conflict(f"数据库繁忙，未导入任何数据，请稍后再导入（{str(exc).splitlines()[0][:80]}）",
+                       code="database_busy") from None
 
 
 def _commit_import(session: Session, record: DataImport, progress) -> dict:
     plan = record.mapping or {}
     data = json.loads(imports.features_file(record).read_text(encoding="utf-8"))
-    progress(2, "读取要素 / reading features")
+    progress(2, _("读取要素"))
     created = plan.get("kind") == "new"
     if created:
         layer = _create_layer(session, plan, record.username)
@@ -217,17 +217,16 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Unprocessable(f"数据不符合数据库约束，未导入 / the data breaks a database constraint "
-                            f"({str(exc.orig).splitlines()[0][:120]})", code="constraint") from None
-    progress(92, "更新相关检查 / running checks")
+        raise Unprocessable(f"数据不符合数据库约束，未导入（{str(exc.orig).splitlines()[0][:120]}）",
+                            code="constraint") from None
+    progress(92, _("更新相关检查"))
     try:
         extra = write_events.run_after_bulk(session, coll.id)
         session.commit()
     except Exception:  # noqa: BLE001 - the data is stored; a failed re-check must not say otherwise
         LOGGER.exception("checks after import %s failed", record.id)
         session.rollback()
-        extra = {"checks_failed": "导入已完成，但相关检查失败，请在合规审查中重新检查 / imported; the checks "
-                                  "afterwards failed, run them again from the review page"}
+        extra = {"checks_failed": _("导入已完成，但相关检查失败，请在合规审查中重新检查")}
     return {**summary, "collection": coll.id, "hooks": audit.jsonable(extra or {})}
 
 
@@ -253,7 +252,7 @@ def run(progress, import_id: int) -> dict:
     except Exception:
         LOGGER.exception("import %s failed", import_id)
         _mark(import_id, status="failed", error_code="internal_error",
-              message="导入失败，未写入任何数据 / the import failed; nothing was stored")
+              message=_("导入失败，未写入任何数据"))
         safe_parse.cleanup(storage.directory("imports") / record.token)
         raise
     _mark(import_id, status="committed", result=result, message=None, error_code=None)

@@ -32,6 +32,7 @@ from ...spatial import validate
 from ..features import writes
 from ..platform import jobs
 from ...importers import safe_parse
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 OPEN_STATES = ("previewed",)
@@ -53,7 +54,7 @@ def features_file(record: DataImport) -> Path:
 def _source(directory: Path) -> Path:
     found = [p for p in directory.iterdir() if p.name.startswith("source")]
     if not found:
-        raise Conflict("导入文件已不存在，请重新上传 / the uploaded file is gone, upload again", code="import_gone")
+        raise Conflict("导入文件已不存在，请重新上传", code="import_gone")
     return found[0]
 
 
@@ -74,17 +75,17 @@ def _parse(session: Session, directory: Path, source: Path, fmt: str, options: d
 
 def _check_upload_role(user) -> None:
     if user.role not in access.EDITORS:
-        raise Forbidden("您的角色不能导入数据 / your role may not import data", code="forbidden_import")
+        raise Forbidden("您的角色不能导入数据", code="forbidden_import")
 
 
 def _importer_for(filename: str, fmt: str | None) -> tuple[importers.Importer, str]:
     importer = importers.get(fmt) if fmt else importers.for_filename(filename)
     if importer is None:
         accepted = "、".join(importers.accepted_extensions())
-        raise BadParameter(f"不支持的文件类型，可导入：{accepted} / unsupported file type", code="unsupported_format",
+        raise BadParameter(f"不支持的文件类型，可导入：{accepted}", code="unsupported_format",
                            details={"accepted": importers.accepted_extensions()})
     if importer.kind != "vector":
-        raise BadParameter("GeoTIFF 等栅格请在“栅格”页面上传 / upload rasters (GeoTIFF) on the rasters page",
+        raise BadParameter("GeoTIFF 等栅格请在“栅格”页面上传",
                            code="raster_upload")
     lower = filename.lower()
     ext = max((e for e in importer.extensions if lower.endswith(e)), key=len, default=importer.extensions[0])
@@ -98,7 +99,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
     expire_stale(session)
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     if not filename:
-        raise BadParameter("请选择要上传的文件 / choose a file to upload", code="no_file")
+        raise BadParameter("请选择要上传的文件", code="no_file")
     importer, ext = _importer_for(filename, fmt)
     clean = importers.ImportOptions.from_dict(options).as_dict()
     token = uuid.uuid4().hex
@@ -110,7 +111,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
             shutil.copyfileobj(stream, out, 1024 * 1024)
         size = source.stat().st_size
         if size == 0:
-            raise BadParameter("文件为空 / the file is empty", code="empty_file")
+            raise BadParameter("文件为空", code="empty_file")
         preview = _parse(session, directory, source, importer.name, clean)
     except BaseException:
         safe_parse.cleanup(directory)
@@ -129,7 +130,7 @@ def get(session: Session, user, import_id: int) -> DataImport:
     jobs.reap_stale(session)  # an import whose commit job died is reopened, not left "committing"
     record = session.get(DataImport, import_id)
     if record is None or (user.role != "admin" and record.username != user.username):
-        raise NotFound("导入记录不存在 / no such import", code="unknown_import")
+        raise NotFound("导入记录不存在", code="unknown_import")
     session.refresh(record)
     return record
 
@@ -148,7 +149,7 @@ def _open(session: Session, user, import_id: int, lock: bool = True) -> DataImpo
     if lock:  # re-read under the lock: the status may have changed (commit, cancel, expiry) meanwhile
         session.refresh(record, with_for_update=True)
     if record.status not in OPEN_STATES:
-        raise Conflict(f"该导入当前状态为“{record.status}”，不能再修改 / the import is {record.status}",
+        raise Conflict(f"该导入当前状态为“{record.status}”，不能再修改",
                        code="import_closed")
     return record
 
@@ -177,14 +178,14 @@ def expire_stale(session: Session, hours: float | None = None) -> int:
     """
     hours = float(current_app.config.get("IMPORT_PREVIEW_HOURS", 72)) if hours is None else hours
     if not hours > 0:
-        raise BadParameter("小时数必须为正数 / hours must be positive", code="bad_hours")
+        raise BadParameter("小时数必须为正数", code="bad_hours")
     cutoff = datetime.now(timezone.utc) - timedelta(hours=hours)
     stale = list(session.scalars(select(DataImport).where(DataImport.status.in_(OPEN_STATES),
                                                           DataImport.updated_at < cutoff)
                                  .with_for_update(skip_locked=True)))
     for record in stale:
         record.status = "expired"
-        record.message = f"预览超过 {hours:g} 小时未导入，已清理，请重新上传 / preview expired; upload again"
+        record.message = _(f"预览超过 {hours:g} 小时未导入，已清理，请重新上传")
         record.updated_at = datetime.now(timezone.utc)
     session.commit()
     for record in stale:  # after the commit: a concurrent commit of one of them now sees "expired"
@@ -236,23 +237,21 @@ def default_mapping(preview: dict, coll: catalog.Collection) -> dict[str, str]:
 
 def _check_features(preview: dict, repair: bool) -> None:
     if preview.get("needs_crs"):
-        raise Unprocessable("文件没有坐标系信息，请先选择坐标系（不会自动猜测） / the file has no CRS: choose one first "
-                            "(we do not guess)", code="crs_required")
+        raise Unprocessable("文件没有坐标系信息，请先选择坐标系（不会自动猜测）", code="crs_required")
     if not preview.get("feature_count"):
-        raise Unprocessable("文件中没有要素 / the file holds no features", code="no_features")
+        raise Unprocessable("文件中没有要素", code="no_features")
     if not preview.get("problem_count") or (repair and preview.get("repairable_only")):
         return
     problems = preview.get("problems") or []
     code = "invalid_geometry" if preview.get("repairable_only") else "invalid_features"
-    raise Unprocessable(f"{preview.get('error_features')} 个要素未通过检查，未导入任何数据（见校验报告） / "
-                        f"{preview.get('error_features')} features failed validation; nothing was imported",
+    raise Unprocessable(f"{preview.get('error_features')} 个要素未通过检查，未导入任何数据（见校验报告）",
                         code=code, details={"problems": [p for p in problems
                                                          if not (repair and p.get("repairable"))][:20]})
 
 
 def _plan_new_layer(session: Session, user, record: DataImport, body: dict) -> dict:
     if user.role not in access.LAYER_EDITORS:
-        raise Forbidden("只有规划人员和管理员可以新建图层 / only planners and admins create layers",
+        raise Forbidden("只有规划人员和管理员可以新建图层",
                         code="forbidden_layer_admin")
     taken = set(catalog.collections()) | set(session.scalars(select(UserLayer.name)))
     fields = body.get("fields")
@@ -260,7 +259,7 @@ def _plan_new_layer(session: Session, user, record: DataImport, body: dict) -> d
         fields = default_new_fields(record.preview)
     sources = {f["name"] for f in record.preview.get("fields", [])}
     if not isinstance(fields, list) or any(not isinstance(f, dict) or f.get("source") not in sources for f in fields):
-        raise BadParameter("字段映射无效：每个字段须指明源列 source / each field needs its source column",
+        raise BadParameter("字段映射无效：每个字段须指明源列 source",
                            code="bad_mapping")
     try:
         name = layer_specs.check_name(body.get("name"), taken)
@@ -277,33 +276,32 @@ def _plan_new_layer(session: Session, user, record: DataImport, body: dict) -> d
 def _plan_existing(session: Session, user, record: DataImport, target: str, body: dict) -> dict:
     coll = catalog.get(target, session)
     if coll is None:
-        raise NotFound(f"图层 {target[:60]!r} 不存在 / no such layer", code="unknown_collection")
+        raise NotFound(f"图层 {target[:60]!r} 不存在", code="unknown_collection")
     if user.role not in coll.write_roles:
-        raise Forbidden(f"您的角色无权向图层“{coll.title}”导入 / your role may not write to {coll.id}",
+        raise Forbidden(f"您的角色无权向图层“{coll.title}”导入",
                         code="forbidden_layer")
     mapping = body.get("mapping")
     if mapping is None:
         mapping = default_mapping(record.preview, coll)
     sources = {f["name"] for f in record.preview.get("fields", [])}
     if not isinstance(mapping, dict):
-        raise BadParameter("mapping 必须是对象 {源列: 目标字段} / mapping must be an object", code="bad_mapping")
+        raise BadParameter("mapping 必须是对象 {源列: 目标字段}", code="bad_mapping")
     mapping = {k: v for k, v in mapping.items() if v}
     for source, dest in mapping.items():
         field = coll.field(dest) if isinstance(dest, str) else None
         if source not in sources or field is None or not field.editable:
-            raise Unprocessable(f"字段映射无效：{str(source)[:40]} → {str(dest)[:40]} / invalid mapping",
+            raise Unprocessable(f"字段映射无效：{str(source)[:40]} → {str(dest)[:40]}",
                                 code="bad_mapping", details={"field": str(source)[:60]})
     if len(set(mapping.values())) != len(mapping):
-        raise Unprocessable("多个源列映射到同一字段 / two columns map to the same field", code="bad_mapping")
+        raise Unprocessable("多个源列映射到同一字段", code="bad_mapping")
     missing = [f.name for f in coll.fields if f.required and f.editable and f.name not in mapping.values()]
     if missing:
-        raise Unprocessable(f"必填字段未映射：{', '.join(missing)} / required fields not mapped", code="required_unmapped",
+        raise Unprocessable(f"必填字段未映射：{', '.join(missing)}", code="required_unmapped",
                             details={"fields": missing})
     allowed = validate.GEOMETRY_FAMILIES.get(coll.geometry_type, {coll.geometry_type})
     wrong = [k for k in record.preview.get("geometry_types", {}) if k not in allowed]
     if wrong:
-        raise Unprocessable(f"图层“{coll.title}”要求 {coll.geometry_type}，文件含 {', '.join(wrong)} / wrong geometry "
-                            "type for this layer", code="wrong_geometry_type")
+        raise Unprocessable(f"图层“{coll.title}”要求 {coll.geometry_type}，文件含 {', '.join(wrong)}", code="wrong_geometry_type")
     return {"kind": "existing", "collection": coll.id, "mapping": mapping}
 
 
@@ -321,7 +319,7 @@ def commit(session: Session, user, import_id: int, body: dict | None,
             else _plan_existing(session, user, record, target, body))
     plan["repair"] = repair
     if not features_file(record).exists():
-        raise Conflict("导入文件已不存在，请重新上传 / the uploaded file is gone, upload again", code="import_gone")
+        raise Conflict("导入文件已不存在，请重新上传", code="import_gone")
     record.status = "committing"
     record.target = plan.get("collection") or plan.get("name")
     record.mapping = plan

@@ -45,15 +45,14 @@ def check_format(fmt: str | None) -> exporters.Exporter:
     """Return the exporter for ``fmt`` or raise 400 listing the formats."""
     exporter = exporters.get(fmt or "")
     if exporter is None:
-        raise BadParameter(f"不支持的导出格式 {str(fmt)[:20]!r}，可选：{', '.join(exporters.names())} / unsupported "
-                           "export format", code="bad_format", details={"parameter": "format"})
+        raise BadParameter(f"不支持的导出格式 {str(fmt)[:20]!r}，可选：{', '.join(exporters.names())}", code="bad_format", details={"parameter": "format"})
     return exporter
 
 
 def check_srid(srid: int) -> int:
     """Refuse export CRSs other than EPSG:4326, 4490 and 4547."""
     if srid not in EXPORT_SRIDS:
-        raise BadParameter("导出坐标系只能是 EPSG:4326、4490 或 4547 / export CRS must be EPSG:4326, 4490 or 4547",
+        raise BadParameter("导出坐标系只能是 EPSG:4326、4490 或 4547",
                            code="bad_crs", details={"parameter": "crs"})
     return srid
 
@@ -72,7 +71,7 @@ def read_layer(session: Session, coll: catalog.Collection, query: ItemQuery, sri
     stmt = stmt.limit(query.limit).offset(query.offset) if paged else stmt.limit(MAX_EXPORT_FEATURES + 1)
     rows = session.execute(stmt).all()
     if len(rows) > MAX_EXPORT_FEATURES:
-        raise Unprocessable(f"要素超过 {MAX_EXPORT_FEATURES} 个，请加过滤条件 / too many features, add a filter",
+        raise Unprocessable(f"要素超过 {MAX_EXPORT_FEATURES} 个，请加过滤条件",
                             code="export_too_large")
     fields = [exporters.ExportField(f.name, f.type, f.label) for f in coll.fields]
     feats = [(shapely.from_wkb(bytes(r.wkb)) if r.wkb is not None else None, json.loads(r.properties)) for r in rows]

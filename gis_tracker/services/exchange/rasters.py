@@ -53,14 +53,14 @@ def existing_path(raster: Raster) -> Path:
     path = path_of(raster)
     if not path.exists():
         LOGGER.error("raster %s: file %s is missing", raster.name, path)
-        raise NotFound(f"栅格 {raster.name} 的文件不存在，请联系管理员 / the file of raster {raster.name} is missing",
+        raise NotFound(f"栅格 {raster.name} 的文件不存在，请联系管理员",
                        code="raster_file_missing")
     return path
 
 
 def _check_role(user) -> None:
     if user.role not in access.PLANNERS:
-        raise Forbidden("只有规划人员和管理员可以上传栅格 / only planners and admins upload rasters",
+        raise Forbidden("只有规划人员和管理员可以上传栅格",
                         code="forbidden_raster")
 
 
@@ -68,12 +68,11 @@ def ingest(session: Session, username: str, source: Path, *, name: str, title: s
            crs: str | None = None, scheme: str | None = None, filename: str | None = None) -> Raster:
     """Check ``source`` in the isolated parser, store it as a COG and record it (one transaction)."""
     if not NAME.match(name or ""):
-        raise BadParameter("栅格名须为 2–63 位小写字母、数字或下划线，以字母开头 / the name must be lowercase "
-                           "letters, digits or _", code="bad_name", details={"field": "name"})
+        raise BadParameter("栅格名须为 2–63 位小写字母、数字或下划线，以字母开头", code="bad_name", details={"field": "name"})
     if session.scalar(select(Raster.id).where(Raster.name == name)) is not None:
-        raise Conflict(f"栅格名 {name} 已被使用 / the name is taken", code="duplicate", details={"field": "name"})
+        raise Conflict(f"栅格名 {name} 已被使用", code="duplicate", details={"field": "name"})
     if kind == "landcover" and (scheme or "shifeng") not in rmath.LANDCOVER_SCHEMES:
-        raise BadParameter("未知的土地覆盖分类方案 / unknown land-cover scheme", code="bad_scheme")
+        raise BadParameter("未知的土地覆盖分类方案", code="bad_scheme")
     cfg = current_app.config
     file_name = f"{name}-{uuid.uuid4().hex[:8]}.tif"
     target = storage.directory("rasters") / file_name
@@ -112,8 +111,7 @@ def _check_on_district(session: Session, lonlat: list[float]) -> None:
     finite = all(np.isfinite(v) for v in box) and -180 <= box[0] <= 180 and -90 <= box[1] <= 90
     warning = crsmod.outside_district_warning(box, writes.district_bounds(session)) if finite else "x"
     if warning:
-        raise Unprocessable("栅格不在石峰区范围内：坐标系是否选错？ / the raster does not fall on the district "
-                            "(wrong CRS?)", code="outside_district", details={"bounds": list(box)})
+        raise Unprocessable("栅格不在石峰区范围内：坐标系是否选错？", code="outside_district", details={"bounds": list(box)})
 
 
 def upload(session: Session, user, filename: str, stream: BinaryIO, *, name: str, title: str, kind: str,
@@ -121,7 +119,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, *, name: str
     """Store an uploaded GeoTIFF (planners and admins); nothing is kept when it is refused."""
     _check_role(user)
     if not (filename or "").lower().endswith((".tif", ".tiff")):
-        raise BadParameter("请上传 GeoTIFF（.tif）文件 / upload a GeoTIFF (.tif)", code="unsupported_format")
+        raise BadParameter("请上传 GeoTIFF（.tif）文件", code="unsupported_format")
     scratch = storage.directory("imports") / f"upload-{uuid.uuid4().hex}"
     scratch.mkdir(parents=True)
     try:
@@ -129,7 +127,7 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, *, name: str
         with open(source, "wb") as out:
             shutil.copyfileobj(stream, out, 1024 * 1024)
         if source.stat().st_size == 0:
-            raise BadParameter("文件为空 / the file is empty", code="empty_file")
+            raise BadParameter("文件为空", code="empty_file")
         return ingest(session, user.username, source, name=name, title=title, kind=kind, crs=crs, scheme=scheme,
                       filename=filename)
     finally:
@@ -145,14 +143,14 @@ def get(session: Session, name: str) -> Raster:
     """Return the live raster ``name`` or raise 404."""
     raster = session.scalar(select(Raster).where(Raster.name == name, Raster.deleted_at.is_(None)))
     if raster is None:
-        raise NotFound(f"栅格 {name[:63]!r} 不存在 / no such raster", code="unknown_raster")
+        raise NotFound(f"栅格 {name[:63]!r} 不存在", code="unknown_raster")
     return raster
 
 
 def delete(session: Session, user, name: str) -> None:
     """Hide a raster (admins); the file stays so it can be restored."""
     if user.role != "admin":
-        raise Forbidden("只有管理员可以删除栅格 / only admins delete rasters")
+        raise Forbidden("只有管理员可以删除栅格")
     raster = get(session, name)
     raster.deleted_at = datetime.now(timezone.utc)
     raster.deleted_by = user.username
@@ -263,11 +261,11 @@ def clip_to_zone(session: Session, raster: Raster, zone_code: str) -> tuple[byte
 
     shapes = zone_shapes(session, raster.crs, codes=[zone_code])
     if not shapes:
-        raise NotFound(f"片区 {zone_code[:40]!r} 不存在 / no such zone", code="unknown_zone")
+        raise NotFound(f"片区 {zone_code[:40]!r} 不存在", code="unknown_zone")
     geom = shapes[0]["geom"]
     with rasterio.open(existing_path(raster)) as ds:
         if not crsmod.overlaps(geom.bounds, tuple(ds.bounds)):
-            raise Conflict("该片区不在栅格范围内 / the zone is outside the raster", code="zone_outside_raster")
+            raise Conflict("该片区不在栅格范围内", code="zone_outside_raster")
         nodata = ds.nodata if ds.nodata is not None else (0 if raster.kind == "landcover" else -9999)
         data, transform = rasterio.mask.mask(ds, [geom], crop=True, nodata=nodata)
         profile = {**ds.profile, "driver": "GTiff", "height": data.shape[1], "width": data.shape[2],

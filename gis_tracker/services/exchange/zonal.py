@@ -89,7 +89,7 @@ def _latest(session: Session, kind: str, name: str | None) -> Raster | None:
     if name:
         raster = rasters.get(session, name)
         if raster.kind != kind:
-            raise BadParameter(f"栅格 {name} 不是 {kind} / raster {name} is not {kind}", code="bad_raster_kind")
+            raise BadParameter(f"栅格 {name} 不是 {kind}", code="bad_raster_kind")
         return raster
     return session.scalar(select(Raster).where(Raster.kind == kind, Raster.deleted_at.is_(None))
                           .order_by(Raster.id.desc()).limit(1))
@@ -131,19 +131,19 @@ def indicators(session: Session, landcover: str | None = None, dem: str | None =
 def set_population(session: Session, user, zone_code: str, population: object, year: object = None) -> dict:
     """Store a zone's population (planners and admins), with an audit entry."""
     if user.role not in access.PLANNERS:
-        raise Forbidden("只有规划人员和管理员可以填写人口 / only planners and admins enter population",
+        raise Forbidden("只有规划人员和管理员可以填写人口",
                         code="forbidden_population")
     zone = session.scalar(select(Zone).where(Zone.code == zone_code, Zone.deleted_at.is_(None)))
     if zone is None:
-        raise NotFound(f"片区 {str(zone_code)[:40]!r} 不存在 / no such zone", code="unknown_zone")
+        raise NotFound(f"片区 {str(zone_code)[:40]!r} 不存在", code="unknown_zone")
     try:
         value = int(str(population).strip())
         year_value = int(str(year).strip()) if year not in (None, "") else None
     except ValueError:
-        raise BadParameter("人口必须是整数 / population must be a whole number", code="bad_population",
+        raise BadParameter("人口必须是整数", code="bad_population",
                            details={"field": "population"}) from None
     if not 0 <= value <= 50_000_000 or (year_value is not None and not 1949 <= year_value <= 2100):
-        raise BadParameter("人口或年份超出合理范围 / population or year out of range", code="bad_population",
+        raise BadParameter("人口或年份超出合理范围", code="bad_population",
                            details={"field": "population"})
     row = session.get(ZonePopulation, zone.id, with_for_update=True)
     before = {"population": row.population, "year": row.year} if row else None

@@ -15,8 +15,8 @@ from ...errors import BadParameter, Unprocessable
 MAX_TEXT = 4000
 
 
-def _bad(field: Field, zh: str, en: str) -> Unprocessable:
-    return Unprocessable(f"字段“{field.label}”{zh} / field {field.name!r} {en}",
+def _bad(field: Field, problem: str) -> Unprocessable:
+    return Unprocessable(f"字段“{field.label}”{problem}",
                          code="invalid_property", details={"field": field.name})
 
 
@@ -26,37 +26,37 @@ def _coerce(field: Field, value, coerce_dates: bool):
     kind = field.type
     if kind == "string":
         if not isinstance(value, str):
-            raise _bad(field, "必须是文本", "must be text")
+            raise _bad(field, "必须是文本")
         if len(value) > MAX_TEXT:
-            raise _bad(field, f"不能超过 {MAX_TEXT} 个字符", f"is longer than {MAX_TEXT} characters")
+            raise _bad(field, f"不能超过 {MAX_TEXT} 个字符")
         if "\x00" in value:
-            raise _bad(field, "含有非法字符", "contains a NUL character")
+            raise _bad(field, "含有非法字符")
         return value.strip() if field.required else value
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31 - 1:
-            raise _bad(field, "必须是整数", "must be an integer")
+            raise _bad(field, "必须是整数")
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise _bad(field, "必须是有限数字", "must be a finite number")
+            raise _bad(field, "必须是有限数字")
         if abs(value) > 1e15:
-            raise _bad(field, "数值过大", "is too large")
+            raise _bad(field, "数值过大")
         return float(value)
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise _bad(field, "必须是“是/否”", "must be true or false")
+            raise _bad(field, "必须是“是/否”")
         return value
     if kind == "date":
         if isinstance(value, str):
             try:
                 parsed = date.fromisoformat(value)
             except ValueError:
-                raise _bad(field, "必须是日期 YYYY-MM-DD", "must be a date YYYY-MM-DD") from None
+                raise _bad(field, "必须是日期 YYYY-MM-DD") from None
             return parsed
-        raise _bad(field, "必须是日期 YYYY-MM-DD", "must be a date YYYY-MM-DD")
+        raise _bad(field, "必须是日期 YYYY-MM-DD")
     if kind == "object":
         if not isinstance(value, dict):
-            raise _bad(field, "必须是对象", "must be an object")
+            raise _bad(field, "必须是对象")
         return value
     return value
 
@@ -73,26 +73,26 @@ def check_properties(coll: Collection, props: dict, current: dict | None, partia
     for name, value in props.items():
         field = coll.field(name)
         if field is None:
-            raise BadParameter(f"未知字段 {str(name)[:60]!r} / unknown property", code="unknown_property",
+            raise BadParameter(f"未知字段 {str(name)[:60]!r}", code="unknown_property",
                                details={"field": str(name)[:60]})
         if not field.editable:
             if current is not None and name in current and current[name] != value:
-                raise Unprocessable(f"字段“{field.label}”只读，不能在此修改 / field {name!r} is read-only here",
+                raise Unprocessable(f"字段“{field.label}”只读，不能在此修改",
                                     code="read_only_property", details={"field": name})
             continue
         typed = _coerce(field, value, coerce_dates)
         if field.choices and typed is not None and typed not in field.choices:
             allowed = "、".join(f"{k}（{v[0]}）" for k, v in field.choices.items())
-            raise _bad(field, f"取值无效，可选：{allowed}", f"must be one of {', '.join(field.choices)}")
+            raise _bad(field, f"取值无效，可选：{allowed}")
         clean[name] = typed
     if coll.storage == "jsonb":
         clean = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in clean.items()}
     if not partial:
         for field in coll.fields:
             if field.required and field.editable and clean.get(field.name) in (None, ""):
-                raise _bad(field, "为必填项", "is required")
+                raise _bad(field, "为必填项")
     else:
         for name, value in clean.items():
             if coll.field(name).required and value in (None, ""):
-                raise _bad(coll.field(name), "为必填项", "is required")
+                raise _bad(coll.field(name), "为必填项")
     return clean

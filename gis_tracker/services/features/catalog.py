@@ -303,5 +303,5 @@ def require(collection_id: str, session) -> Collection:
 
     found = get(collection_id, session)
     if found is None:
-        raise NotFound(f"集合 {collection_id[:60]!r} 不存在 / no such collection", code="unknown_collection")
+        raise NotFound(f"集合 {collection_id[:60]!r} 不存在", code="unknown_collection")
     return found

@@ -20,7 +20,7 @@ MAX_LISTED = 500
 def list_deleted(session: Session, coll: Collection, user: User, limit: int = MAX_LISTED) -> dict:
     """Return the deleted features of ``coll``, most recently deleted first (admins only)."""
     if user.role != "admin":
-        raise Forbidden("只有管理员可以查看和恢复已删除的要素 / only admins list and restore deleted features",
+        raise Forbidden("只有管理员可以查看和恢复已删除的要素",
                         code="admin_only")
     model = coll.model
     where = [model.deleted_at.is_not(None), *coll.scope()]

@@ -33,7 +33,7 @@ def _geojson(geom: BaseGeometry) -> dict:
 
 def _parse(body: object, key: str, max_vertices: int) -> BaseGeometry:
     if not isinstance(body, dict) or key not in body:
-        raise BadParameter(f"请求体须含 {key!r}（GeoJSON 几何） / body needs {key!r} (a GeoJSON geometry)",
+        raise BadParameter(f"请求体须含 {key!r}（GeoJSON 几何）",
                            code="bad_body")
     try:
         return validate.parse_geojson(body[key], max_vertices)
@@ -62,7 +62,7 @@ def repair(body: object, max_vertices: int) -> dict:
     geom = _parse(body, "geometry", max_vertices)
     fixed = validate.repair(geom) if not geom.is_valid else geom
     if fixed.is_empty:
-        raise Unprocessable("几何无法修复（修复后为空），请重新绘制 / the geometry cannot be repaired, redraw it",
+        raise Unprocessable("几何无法修复（修复后为空），请重新绘制",
                             code="unrepairable", details={"field": "geometry"})
     parts = len(getattr(fixed, "geoms", [fixed]))
     return {"geometry": _geojson(fixed), "changed": not geom.is_valid, "valid": fixed.is_valid,

@@ -33,7 +33,7 @@ METRES_PER_MERCATOR_UNIT = 0.884  # cos(27.9°): Mercator stretch at the distric
 def check_tile(z: int, x: int, y: int) -> None:
     """Refuse tile addresses outside the tile matrix (404)."""
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
-        raise NotFound("瓦片不存在 / no such tile", code="unknown_tile")
+        raise NotFound("瓦片不存在", code="unknown_tile")
 
 
 def simplify_tolerance(z: int) -> float:

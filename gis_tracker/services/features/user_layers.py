@@ -39,7 +39,7 @@ def describe(layer: UserLayer) -> dict:
 
 def _check_role(user: User) -> None:
     if user.role not in access.LAYER_EDITORS:
-        raise Forbidden("只有规划人员和管理员可以管理图层 / only planners and admins manage layers",
+        raise Forbidden("只有规划人员和管理员可以管理图层",
                         code="forbidden_layer_admin")
 
 
@@ -61,7 +61,7 @@ def _get(session: Session, name: str, lock: bool = False) -> UserLayer:
     stmt = select(UserLayer).where(UserLayer.name == name, UserLayer.deleted_at.is_(None))
     layer = session.scalar(stmt.with_for_update() if lock else stmt)
     if layer is None:
-        raise NotFound(f"图层 {name[:63]!r} 不存在 / no such layer", code="unknown_layer")
+        raise NotFound(f"图层 {name[:63]!r} 不存在", code="unknown_layer")
     return layer
 
 
@@ -69,7 +69,7 @@ def create(session: Session, user: User, body: object) -> dict:
     """Create a layer from ``{name, title, title_en?, description?, geometry_type, fields, style?}``."""
     _check_role(user)
     if not isinstance(body, dict):
-        raise BadParameter("请求体须为 JSON 对象 / body must be a JSON object", code="bad_body")
+        raise BadParameter("请求体须为 JSON 对象", code="bad_body")
     taken = set(catalog.collections()) | set(session.scalars(select(UserLayer.name)))
     try:
         name = layer_specs.check_name(body.get("name"), taken)
@@ -100,14 +100,14 @@ def update(session: Session, user: User, name: str, body: object, if_match: str 
     """Change a layer's title, style or hidden flag; a stale ``If-Match`` is refused (412)."""
     _check_role(user)
     if not isinstance(body, dict):
-        raise BadParameter("请求体须为 JSON 对象 / body must be a JSON object", code="bad_body")
+        raise BadParameter("请求体须为 JSON 对象", code="bad_body")
     unknown = sorted(set(body) - {"title", "title_en", "description", "style", "hidden"})
     if unknown:
-        raise BadParameter(f"不能修改 {unknown[0][:40]} / {unknown[0][:40]} cannot be changed here",
+        raise BadParameter(f"不能修改 {unknown[0][:40]}",
                            code="unknown_property", details={"field": unknown[0][:40]})
     layer = _get(session, name, lock=True)
     if if_match and layer_etag(layer) not in [t.strip() for t in if_match.split(",")]:
-        raise PreconditionFailed("该图层的设置已被他人修改，请刷新 / someone else changed this layer first",
+        raise PreconditionFailed("该图层的设置已被他人修改，请刷新",
                                  code="stale_version", details={"etag": layer_etag(layer),
                                                                 "current": describe(layer)})
     before = describe(layer)
@@ -126,7 +126,7 @@ def update(session: Session, user: User, name: str, body: object, if_match: str 
         raise _problem(problem) from None
     if "hidden" in body:
         if not isinstance(body["hidden"], bool):
-            raise Unprocessable("hidden 须为 true/false / hidden must be true or false", code="invalid_layer",
+            raise Unprocessable("hidden 须为 true/false", code="invalid_layer",
                                 details={"field": "hidden"})
         layer.hidden = body["hidden"]
     layer.version += 1

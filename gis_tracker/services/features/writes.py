@@ -52,7 +52,7 @@ def etag(collection_id: str, fid: int, version: int) -> str:
 
 def _check_role(coll: Collection, user: User) -> None:
     if user.role not in coll.write_roles:
-        raise Forbidden(f"您的角色无权编辑图层“{coll.title}” / your role may not edit {coll.id}",
+        raise Forbidden(f"您的角色无权编辑图层“{coll.title}”",
                         code="forbidden_layer")
 
 
@@ -134,12 +134,12 @@ def _commit(session: Session) -> None:
         session.rollback()
         pgcode = getattr(exc.orig, "pgcode", "")
         if pgcode == "23505":
-            raise Conflict("与已有要素重复（如名称或编码） / duplicates an existing feature",
+            raise Conflict("与已有要素重复（如名称或编码）",
                            code="duplicate") from None
         if pgcode == "23514" and "geom" in str(exc.orig):
-            raise Unprocessable("几何无效（投影变换后） / invalid geometry after reprojection",
+            raise Unprocessable("几何无效（投影变换后）",
                                 code="invalid_geometry", details={"field": "geometry"}) from None
-        raise Unprocessable("数据不符合约束 / the data breaks a constraint", code="constraint") from None
+        raise Unprocessable("数据不符合约束", code="constraint") from None
 
 
 def _finish(session: Session, coll: Collection, row, action: str, user: User, before: dict | None) -> WriteResult:
@@ -160,7 +160,7 @@ def _locked_row(session: Session, coll: Collection, fid: int, include_deleted: b
     stmt = select(coll.model).where(coll.model.id == fid, *coll.scope()).with_for_update()
     row = session.scalar(stmt)
     if row is None or (row.deleted_at is not None and not include_deleted):
-        raise NotFound(f"{coll.id} 中不存在要素 {fid} / no such feature", code="unknown_feature")
+        raise NotFound(f"{coll.id} 中不存在要素 {fid}", code="unknown_feature")
     return row
 
 
@@ -175,14 +175,13 @@ def _ensure_baseline(session: Session, coll: Collection, row) -> None:
 
 def _check_if_match(session: Session, coll: Collection, row, if_match: str | None) -> None:
     if not if_match:
-        raise PreconditionRequired("保存需要 If-Match（当前版本的 ETag） / If-Match with the current ETag "
-                                   "is required", code="if_match_required")
+        raise PreconditionRequired("保存需要 If-Match（当前版本的 ETag）", code="if_match_required")
     current = etag(coll.id, row.id, row.version)
     sent = [t.strip() for t in if_match.split(",")]
     if current not in sent:
         found = reads.get_item(session, coll, row.id)
         raise PreconditionFailed(
-            "该要素已被他人修改，您的版本已过期 / someone else saved this feature first",
+            "该要素已被他人修改，您的版本已过期",
             code="stale_version",
             details={"etag": current, "current": json.loads(found[0]) if found else None,
                      "updated_by": row.updated_by})
@@ -191,13 +190,13 @@ def _check_if_match(session: Session, coll: Collection, row, if_match: str | Non
 
 def _parse_body(body: object, need_geometry: bool) -> tuple[dict, object]:
     if not isinstance(body, dict):
-        raise BadParameter("请求体必须是 GeoJSON Feature / body must be a GeoJSON Feature", code="bad_body")
+        raise BadParameter("请求体必须是 GeoJSON Feature", code="bad_body")
     props = body.get("properties") or {}
     if not isinstance(props, dict):
-        raise BadParameter("properties 必须是对象 / properties must be an object", code="bad_body")
+        raise BadParameter("properties 必须是对象", code="bad_body")
     geometry = body.get("geometry")
     if need_geometry and geometry is None:
-        raise Unprocessable("缺少几何 / geometry is required", code="missing_geometry",
+        raise Unprocessable("缺少几何", code="missing_geometry",
                             details={"field": "geometry"})
     return props, geometry
 
@@ -250,10 +249,10 @@ def delete(session: Session, coll: Collection, fid: int, user: User, if_match: s
 def restore_deleted(session: Session, coll: Collection, fid: int, user: User) -> WriteResult:
     """Bring a deleted feature back (admins only)."""
     if user.role != "admin":
-        raise Forbidden("只有管理员可以恢复已删除的要素 / only admins restore deleted features")
+        raise Forbidden("只有管理员可以恢复已删除的要素")
     row = _locked_row(session, coll, fid, include_deleted=True)
     if row.deleted_at is None:
-        raise Conflict("该要素未被删除 / the feature is not deleted", code="not_deleted")
+        raise Conflict("该要素未被删除", code="not_deleted")
     row.deleted_at = None
     row.deleted_by = None
     row.version += 1
@@ -270,7 +269,7 @@ def restore_version(session: Session, coll: Collection, fid: int, version: int, 
         FeatureVersion.collection == coll.id, FeatureVersion.feature_id == fid,
         FeatureVersion.version == version))
     if old is None:
-        raise NotFound(f"版本 {version} 不存在 / no such version", code="unknown_version")
+        raise NotFound(f"版本 {version} 不存在", code="unknown_version")
     row = _locked_row(session, coll, fid)
     _check_if_match(session, coll, row, if_match)
     before = _snapshot(session, coll, row)
@@ -294,7 +293,7 @@ def history(session: Session, coll: Collection, fid: int) -> list[dict]:
     if not rows:
         exists = session.scalar(select(coll.model.id).where(coll.model.id == fid, *coll.scope()))
         if exists is None:
-            raise NotFound(f"{coll.id} 中不存在要素 {fid} / no such feature", code="unknown_feature")
+            raise NotFound(f"{coll.id} 中不存在要素 {fid}", code="unknown_feature")
     return [{"version": v.version, "action": v.action, "username": v.username, "at": v.at.isoformat(),
              "properties": v.properties, "geometry": json.loads(g) if g else None} for v, g in rows]
 
@@ -317,12 +316,12 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     _check_role(coll, user)
     parts = body.get("parts") if isinstance(body, dict) else None
     if not isinstance(parts, list):
-        raise BadParameter('请求体须为 {"parts": [几何, …]} / the body must be {"parts": [geometry, …]}',
+        raise BadParameter("请求体须为 {\"parts\": [几何, …]}",
                            code="bad_body")
     if "Polygon" not in coll.geometry_type:
-        raise Unprocessable("只有面要素可以分割 / only polygon layers can be split", code="not_polygonal")
+        raise Unprocessable("只有面要素可以分割", code="not_polygonal")
     if not 2 <= len(parts) <= MAX_SPLIT_PARTS:
-        raise Unprocessable(f"分割须得到 2 至 {MAX_SPLIT_PARTS} 个部分 / a split needs 2 to {MAX_SPLIT_PARTS} parts",
+        raise Unprocessable(f"分割须得到 2 至 {MAX_SPLIT_PARTS} 个部分",
                             code="bad_split", details={"field": "parts"})
     row = _locked_row(session, coll, fid)
     _check_if_match(session, coll, row, if_match)
@@ -396,7 +395,7 @@ def _next_free(session: Session, column, value: str, taken: set[str]) -> str:
         candidate = value[:limit - len(suffix)] + suffix
         if candidate not in used:
             return candidate
-    raise Conflict("没有可用的编号 / no free code for the new part", code="duplicate")
+    raise Conflict("没有可用的编号", code="duplicate")
 
 
 def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[BaseGeometry]) -> None:
@@ -414,5 +413,4 @@ def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[Ba
     if (min(areas) <= 0 or abs(total - whole.area) > tolerance or union.area < total * 0.999
             or union.symmetric_difference(whole).area > tolerance or outside > 0):
         raise Unprocessable(
-            f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²） / the parts must not "
-            f"overlap and must make up the feature", code="bad_split", details={"field": "parts"})
+            f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²）", code="bad_split", details={"field": "parts"})

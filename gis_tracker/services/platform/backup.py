@@ -36,7 +36,7 @@ def _tool(name: str) -> str:
     path = PG_BIN / name
     found = str(path) if path.exists() else shutil.which(name)
     if not found:
-        raise BackupFailed(f"找不到 {name}，请安装 postgresql-client / {name} not found")
+        raise BackupFailed(f"找不到 {name}，请安装 postgresql-client")
     return found
 
 
@@ -57,7 +57,7 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip()[-2000:]
         LOGGER.error("%s failed: %s", Path(cmd[0]).name, message)
-        raise BackupFailed(f"{Path(cmd[0]).name} 失败 / failed: {message}")
+        raise BackupFailed(f"{Path(cmd[0]).name} 失败：{message}")
 
 
 def backup(owner_url: str, out: Path) -> int:
@@ -88,10 +88,9 @@ def restore(owner_url: str, dump: Path, app_role: str | None = None) -> None:
     """Restore ``dump`` into the empty database at ``owner_url`` (all or nothing)."""
     dump = Path(dump)
     if not dump.is_file():
-        raise BackupFailed(f"备份文件不存在 / no such file: {dump}")
+        raise BackupFailed(f"备份文件不存在：{dump}")
     if not is_empty(owner_url):
-        raise Conflict("目标数据库不是空的：请恢复到新建的空数据库 / the target database is not empty; "
-                       "restore into a new, empty database", code="database_not_empty")
+        raise Conflict("目标数据库不是空的：请恢复到新建的空数据库", code="database_not_empty")
     args, env = _connection_args(owner_url)
     _run([_tool("pg_restore"), *args, "--no-owner", "--no-privileges", "--no-comments",
           "--single-transaction", "--exit-on-error", str(dump)], env)

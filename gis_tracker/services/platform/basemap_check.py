@@ -14,7 +14,7 @@ SAMPLE_TILE = {"z": 12, "x": 3334, "y": 1708, "s": "a"}
 def tile_url(template: str) -> str:
     """Fill an XYZ template (``{z}/{x}/{y}``, optional ``{s}``) with a tile over the district."""
     if not template:
-        raise BadParameter("未配置底图地址（BASEMAP_URL），也未提供 url / no basemap URL configured or given",
+        raise BadParameter("未配置底图地址（BASEMAP_URL），也未提供 url",
                            code="no_basemap")
     url = template
     for key, value in SAMPLE_TILE.items():

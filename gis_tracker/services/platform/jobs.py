@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ...errors import AppError, NotFound
 from ...models.job import Job
+from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 Progress = Callable[[int, str | None], None]
@@ -76,7 +77,7 @@ def _run_guarded(app: Flask, job_id: int, fn: Callable[..., dict], params: dict)
                 finished_at=datetime.now(timezone.utc))
     except Exception:  # noqa: BLE001 - a job must always end in a final state
         LOGGER.exception("job %s failed", job_id)
-        _update(app, job_id, status="failed", message="任务失败，请联系管理员 / the job failed",
+        _update(app, job_id, status="failed", message=_("任务失败，请联系管理员"),
                 error_code="internal_error", finished_at=datetime.now(timezone.utc))
 
 
@@ -112,13 +113,12 @@ def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
     now = datetime.now(timezone.utc)
     for job in stale:
         job.status, job.error_code, job.finished_at = "failed", "interrupted", now
-        job.message = "任务中断（服务曾重启），未写入任何数据，请重新发起 / the job was interrupted; start it again"
+        job.message = _("任务中断（服务曾重启），未写入任何数据，请重新发起")
     if stale:
         session.execute(update(DataImport).where(DataImport.status == "committing",
                                                  DataImport.job_id.in_([j.id for j in stale]))
                         .values(status="previewed", error_code="interrupted", updated_at=now,
-                                message="上次导入中断，未写入任何数据，可再次导入 / the last attempt was interrupted; "
-                                        "nothing was stored, commit again"))
+                                message=_("上次导入中断，未写入任何数据，可再次导入")))
         LOGGER.warning("jobs %s interrupted (no heartbeat for %g min)", [j.id for j in stale], minutes)
     session.commit()
     return [j.id for j in stale]
@@ -129,7 +129,7 @@ def get(session: Session, job_id: int, username: str | None = None, is_admin: bo
     reap_stale(session)
     job = session.get(Job, job_id)
     if job is None or (not is_admin and job.username != username):
-        raise NotFound("任务不存在 / no such job", code="unknown_job")
+        raise NotFound("任务不存在", code="unknown_job")
     session.refresh(job)
     return job
 

@@ -87,7 +87,7 @@ def _resolve(host: str, port: int) -> list:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise _refuse("unresolvable", f"无法解析主机 / cannot resolve host {host[:80]!r}") from None
+        raise _refuse("unresolvable", f"无法解析主机 {host[:80]}") from None
     return sorted({ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}, key=str)
 
 
@@ -97,12 +97,12 @@ def check_url(url: str, allowlist: Allowlist, resolver=_resolve) -> Target:
         parts = urlsplit((url or "").strip())
         port = parts.port
     except ValueError:
-        raise _refuse("malformed", "URL 格式不正确 / malformed URL") from None
+        raise _refuse("malformed", "URL 格式不正确") from None
     if parts.scheme not in ("http", "https"):
-        raise _refuse("scheme", f"只允许 http/https 地址 / only http(s) URLs, not {parts.scheme[:20]!r}")
+        raise _refuse("scheme", f"只允许 http/https 地址，不是 {parts.scheme[:20]}")
     host = (parts.hostname or "").rstrip(".").lower()
     if not host or parts.username or parts.password:
-        raise _refuse("malformed", "URL 须包含主机名且不含账号密码 / URL needs a host and no credentials")
+        raise _refuse("malformed", "URL 须包含主机名且不含账号密码")
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         literal = ipaddress.ip_address(host)
@@ -110,19 +110,17 @@ def check_url(url: str, allowlist: Allowlist, resolver=_resolve) -> Target:
         literal = None
     named_ok = literal is None and host in allowlist.hosts
     if not named_ok and not (literal is not None and allowlist.covers_address(literal)):
-        raise _refuse("host_not_allowed", f"主机 {host[:80]} 不在允许列表（OUTBOUND_ALLOWLIST）中 / "
-                                          "host not on the outbound allowlist")
+        raise _refuse("host_not_allowed", f"主机 {host[:80]} 不在允许列表（OUTBOUND_ALLOWLIST）中")
     addresses = [literal] if literal is not None else resolver(host, port)
     if not addresses:
-        raise _refuse("unresolvable", f"无法解析主机 / cannot resolve host {host[:80]!r}")
+        raise _refuse("unresolvable", f"无法解析主机 {host[:80]}")
     for ip in addresses:
         if any(ip.version == net.version and ip in net for net in ALWAYS_REFUSED):
-            raise _refuse("address_refused", f"禁止访问地址 {ip} / address {ip} is never contacted")
+            raise _refuse("address_refused", f"禁止访问地址 {ip}")
         mapped = getattr(ip, "ipv4_mapped", None)
         internal = ip.is_loopback or ip.is_private or ip.is_reserved or (mapped and not mapped.is_global)
         if internal and not allowlist.covers_address(ip):
-            raise _refuse("address_refused", f"主机解析到内部地址 {ip}，该地址不在允许列表中 / "
-                                             f"host resolves to internal address {ip}, not allowlisted")
+            raise _refuse("address_refused", f"主机解析到内部地址 {ip}，该地址不在允许列表中")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -167,7 +165,7 @@ def fetch(url: str, allowlist: Allowlist, timeout: float = 5.0) -> FetchResult:
         return FetchResult(resp.status, resp.getheader("Content-Type", ""), len(body),
                            int((time.monotonic() - started) * 1000))
     except (OSError, http.client.HTTPException) as exc:
-        raise AppError(f"无法连接 {target.host}：{exc.__class__.__name__} / cannot reach the host",
+        raise AppError(f"无法连接 {target.host}：{exc.__class__.__name__}",
                        code="outbound_failed", status=502, details={"reason": "connection_failed"}) from None
     finally:
         conn.close()

@@ -50,7 +50,7 @@ def has_data(session: Session) -> bool:
 def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
     """Load every sample layer and commit; refuse when data is already present."""
     if has_data(session):
-        raise Conflict("数据库中已有数据，未加载示例数据 / the database already holds data",
+        raise Conflict("数据库中已有数据，未加载示例数据",
                        code="not_empty")
     counts = {}
     for feat in _features("district", directory):

@@ -62,13 +62,13 @@ def check(upload: Upload, max_bytes: int) -> tuple[str, str]:
     name = display_name(upload.filename)
     ext = EXTENSIONS.get(name.rsplit(".", 1)[-1].lower() if "." in name else "")
     if not upload.data:
-        raise Unprocessable(f"附件“{name}”是空文件 / the attachment is empty", code="empty_attachment",
+        raise Unprocessable(f"附件“{name}”是空文件", code="empty_attachment",
                             details={"field": "attachments"})
     if len(upload.data) > max_bytes:
-        raise Unprocessable(f"附件“{name}”超过 {max_bytes // (1024 * 1024)} MB / the attachment is too large",
+        raise Unprocessable(f"附件“{name}”超过 {max_bytes // (1024 * 1024)} MB",
                             code="attachment_too_large", details={"field": "attachments"})
     if ext is None or not upload.data.startswith(KINDS[ext][1]):
-        raise Unprocessable(f"附件“{name}”不是 PDF、JPEG 或 PNG 文件 / only PDF, JPEG and PNG files are accepted",
+        raise Unprocessable(f"附件“{name}”不是 PDF、JPEG 或 PNG 文件",
                             code="attachment_type", details={"field": "attachments"})
     return ext, KINDS[ext][0]
 
@@ -76,7 +76,7 @@ def check(upload: Upload, max_bytes: int) -> tuple[str, str]:
 def check_all(uploads: list[Upload], max_bytes: int) -> None:
     """Check every upload before anything is written."""
     if len(uploads) > MAX_FILES:
-        raise Unprocessable(f"一次最多上传 {MAX_FILES} 个附件 / at most {MAX_FILES} attachments at once",
+        raise Unprocessable(f"一次最多上传 {MAX_FILES} 个附件",
                             code="too_many_attachments", details={"field": "attachments"})
     for upload in uploads:
         check(upload, max_bytes)
@@ -108,5 +108,5 @@ def path_of(data_dir: Path, key: str) -> Path:
     """Return the file of a storage key, refusing anything outside the attachments folder."""
     path = Path(data_dir) / key
     if not KEY_PATTERN.match(key) or not path.is_file():
-        raise NotFound("附件文件不存在 / the attachment file is missing", code="attachment_missing")
+        raise NotFound("附件文件不存在", code="attachment_missing")
     return path

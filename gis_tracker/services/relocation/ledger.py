@@ -27,6 +27,7 @@ from . import ledger_format
 from .ledger_format import LedgerDate, LedgerRow, parse_date
 from .transitions import TransitionInput, apply_transition, last_date, state
 from .status import EnterpriseFilter, filtered
+from ...i18n import gettext
 
 LOGGER = logging.getLogger(__name__)
 
@@ -111,9 +112,9 @@ def _match(session: Session, name: str, code: str, plan: RowPlan) -> Enterprise 
             return found
     found = session.scalar(select(Enterprise).where(Enterprise.name == name, live)) if name else None
     if found is None:
-        plan.problems.append("系统中没有该企业（按信用代码和企业名称均未找到） / unknown enterprise")
+        plan.problems.append(gettext("系统中没有该企业（按信用代码和企业名称均未找到）"))
     elif code and found.credit_code and found.credit_code != code.upper():
-        plan.problems.append(f"信用代码与系统不一致（系统：{found.credit_code}） / credit code differs from the record")
+        plan.problems.append(gettext(f"信用代码与系统不一致（系统：{found.credit_code}）"))
         return None
     return found
 
@@ -124,7 +125,7 @@ def _ledger_dates(row: LedgerRow, plan: RowPlan) -> dict[str, LedgerDate]:
         try:
             parsed = parse_date(raw)
         except ValueError:
-            plan.problems.append(f"{STAGE_LABELS[code]}日期“{_text(raw)[:30]}”不是有效日期 / bad date")
+            plan.problems.append(gettext(f"{STAGE_LABELS[code]}日期“{_text(raw)[:30]}”不是有效日期"))
             continue
         if parsed is not None:
             dates[code] = parsed
@@ -143,35 +144,33 @@ def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan) -> None:
     try:
         path = ledger_format.parse_path(row.values.get("path"))
     except ValueError:
-        plan.warnings.append(f"搬迁方式“{_text(row.values.get('path'))[:20]}”无法识别，已忽略 / unknown path ignored")
+        plan.warnings.append(gettext(f"搬迁方式“{_text(row.values.get('path'))[:20]}”无法识别，已忽略"))
         path = None
     if path and path != ent.path:
-        plan.warnings.append(f"搬迁方式与系统不一致（系统：{PATH_LABELS[ent.path]}），台账导入不修改搬迁方式 / "
-                             "path differs; the import does not change it")
+        plan.warnings.append(gettext(f"搬迁方式与系统不一致（系统：{PATH_LABELS[ent.path]}），台账导入不修改搬迁方式"))
     industry = _text(row.values.get("industry"))
     if industry and ent.industry and industry != ent.industry:
-        plan.warnings.append(f"行业与系统不一致（系统：{ent.industry}），未修改 / industry differs, not changed")
+        plan.warnings.append(gettext(f"行业与系统不一致（系统：{ent.industry}），未修改"))
     destination = _text(row.values.get("destination"))
     if destination and ent.path != "relocate":
-        plan.warnings.append("关停/就地转型企业没有搬迁去向，已忽略 / no destination on this path, ignored")
+        plan.warnings.append(gettext("关停/就地转型企业没有搬迁去向，已忽略"))
     elif destination and not ent.destination:
         plan.destination = destination
     elif destination and destination != ent.destination:
-        plan.warnings.append(f"搬迁去向与系统不一致（系统：{ent.destination}），未修改 / destination differs")
+        plan.warnings.append(gettext(f"搬迁去向与系统不一致（系统：{ent.destination}），未修改"))
 
 
 def _ledger_stage(row: LedgerRow, dates: dict[str, LedgerDate], plan: RowPlan) -> str | None:
     try:
         stage = ledger_format.parse_stage(row.values.get("stage"))
     except ValueError:
-        plan.problems.append(f"当前阶段“{_text(row.values.get('stage'))[:20]}”无法识别 / unknown stage")
+        plan.problems.append(gettext(f"当前阶段“{_text(row.values.get('stage'))[:20]}”无法识别"))
         return None
     if stage is None:  # no stage column or empty cell: the furthest stage with a date
         stage = max(dates, key=stage_index, default="not_started")
     beyond = [c for c in dates if stage_index(c) > stage_index(stage)]
     if beyond:
-        plan.problems.append(f"当前阶段为“{STAGE_LABELS[stage]}”，却填写了“{STAGE_LABELS[beyond[0]]}”日期 / "
-                             "a date is given for a stage not reached")
+        plan.problems.append(gettext(f"当前阶段为“{STAGE_LABELS[stage]}”，却填写了“{STAGE_LABELS[beyond[0]]}”日期"))
     return stage
 
 
@@ -192,11 +191,9 @@ def plan_row(session: Session, row: LedgerRow, today: date) -> tuple[RowPlan, En
     for code_, found in dates.items():
         if stage_index(code_) <= stage_index(ent.stage) and code_ in (ent.stage_dates or {}) \
                 and not _same_day(ent.stage_dates.get(code_), found):
-            plan.warnings.append(f"{STAGE_LABELS[code_]}日期与系统不一致（台账 {found.text}，系统 "
-                                 f"{ent.stage_dates[code_]}），未修改 / date differs, not changed")
+            plan.warnings.append(gettext(f"{STAGE_LABELS[code_]}日期与系统不一致（台账 {found.text}，系统 {ent.stage_dates[code_]}），未修改"))
     if stage_index(stage) < stage_index(ent.stage):
-        plan.problems.append(f"台账阶段“{STAGE_LABELS[stage]}”早于系统当前阶段“{STAGE_LABELS[ent.stage]}”；"
-                             "退回须在企业页面填写理由 / going back needs a reason: use the enterprise page")
+        plan.problems.append(gettext(f"台账阶段“{STAGE_LABELS[stage]}”早于系统当前阶段“{STAGE_LABELS[ent.stage]}”；退回须在企业页面填写理由"))
         return plan, ent
     _plan_steps(ent, stage, dates, plan, last_date(session, ent), today)
     return plan, ent
@@ -211,7 +208,7 @@ def _plan_steps(ent: Enterprise, stage: str, dates: dict[str, LedgerDate], plan:
         if found is None:
             if code in rules.SKIPPABLE.get(ent.path, ()) and code != stage:
                 continue
-            plan.problems.append(f"缺少“{STAGE_LABELS[code]}”日期，不能跳过该阶段 / missing date: cannot skip")
+            plan.problems.append(gettext(f"缺少“{STAGE_LABELS[code]}”日期，不能跳过该阶段"))
             return
         on = found.value
         if found.precision == "month" and previous and (on.year, on.month) == (previous.year, previous.month):
@@ -230,14 +227,14 @@ def _plan_steps(ent: Enterprise, stage: str, dates: dict[str, LedgerDate], plan:
 def _plan(session: Session, filename: str, data: bytes) -> tuple[LedgerPreview, dict[int, Enterprise]]:
     sheet = ledger_format.read(filename, data)
     if not sheet.rows:
-        raise Unprocessable("台账中没有数据行 / the ledger has no data rows", code="ledger_empty",
+        raise Unprocessable("台账中没有数据行", code="ledger_empty",
                             details={"field": "file"})
     today, seen, plans, matched = date.today(), {}, [], {}
     for row in sheet.rows:
         plan, ent = plan_row(session, row, today)
         if ent is not None:
             if ent.id in seen:
-                plan.problems.append(f"与第 {seen[ent.id]} 行是同一企业 / the same enterprise as row {seen[ent.id]}")
+                plan.problems.append(gettext(f"与第 {seen[ent.id]} 行是同一企业"))
             seen.setdefault(ent.id, row.number)
             matched[ent.id] = ent
         plans.append(plan)
@@ -246,7 +243,7 @@ def _plan(session: Session, filename: str, data: bytes) -> tuple[LedgerPreview, 
 
 def _check_role(user: User) -> None:
     if user is None or user.role not in access.RELOCATION:
-        raise Forbidden("只有搬迁办人员和管理员可以导入台账 / only relocation officers and admins import the ledger",
+        raise Forbidden("只有搬迁办人员和管理员可以导入台账",
                         code="forbidden_ledger")
 
 
@@ -267,8 +264,7 @@ def commit(session: Session, filename: str, data: bytes, user: User) -> LedgerPr
     result, matched = _plan(session, filename, data)
     if result.problem_count:
         session.rollback()
-        raise Unprocessable(f"台账有 {result.problem_count} 行存在问题，未导入任何数据 / {result.problem_count} rows "
-                            "have problems; nothing was imported", code="ledger_problems",
+        raise Unprocessable(f"台账有 {result.problem_count} 行存在问题，未导入任何数据", code="ledger_problems",
                             details={"preview": result.as_dict()})
     for plan in result.rows:
         if not plan.steps:
@@ -297,7 +293,7 @@ def commit(session: Session, filename: str, data: bytes, user: User) -> LedgerPr
 def export(session: Session, f: EnterpriseFilter, fmt: str) -> tuple[bytes, str]:
     """Return the filtered table as a ledger file (same layout the import reads) and its media type."""
     if fmt not in ledger_format.WRITERS:
-        raise Unprocessable("导出格式须为 xlsx 或 csv / format must be xlsx or csv", code="bad_format",
+        raise Unprocessable("导出格式须为 xlsx 或 csv", code="bad_format",
                             details={"field": "format"})
     rows = filtered(session, f)
     day = f.as_of or date.today()

@@ -170,7 +170,7 @@ def _xlsx_grid(data: bytes) -> list[list[object]]:
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise Unprocessable("无法读取该 Excel 文件（请另存为 .xlsx） / cannot read this Excel file",
+        raise Unprocessable("无法读取该 Excel 文件（请另存为 .xlsx）",
                             code="bad_ledger_file", details={"field": "file"}) from exc
     ws = wb.worksheets[0]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -191,7 +191,7 @@ def _csv_grid(data: bytes) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise Unprocessable("无法识别 CSV 文件编码（请用 UTF-8 或 GBK） / unknown CSV encoding",
+        raise Unprocessable("无法识别 CSV 文件编码（请用 UTF-8 或 GBK）",
                             code="bad_ledger_file", details={"field": "file"})
     sample = text[:4096]
     try:
@@ -236,7 +236,7 @@ def _layout(grid: list[list[object]]) -> tuple[int, dict[str, int], dict[str, in
             elif key is None and (code := _stage_column(h)) and code not in stages:
                 stages[code] = c
         return start, columns, stages, headers
-    raise Unprocessable("没有找到表头：须有“企业名称”列 / no header row with 企业名称 found",
+    raise Unprocessable("没有找到表头：须有“企业名称”列",
                         code="ledger_no_header", details={"field": "file"})
 
 
@@ -269,9 +269,9 @@ def format_of(filename: str, data: bytes) -> str:
     if name.endswith((".csv", ".txt")):
         return "csv"
     if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise Unprocessable("不支持旧版 .xls，请在 Excel 中另存为 .xlsx / save the old .xls as .xlsx",
+        raise Unprocessable("不支持旧版 .xls，请在 Excel 中另存为 .xlsx",
                             code="bad_ledger_file", details={"field": "file"})
-    raise Unprocessable("台账须为 .xlsx 或 .csv 文件 / the ledger must be an .xlsx or .csv file",
+    raise Unprocessable("台账须为 .xlsx 或 .csv 文件",
                         code="bad_ledger_file", details={"field": "file"})
 
 

@@ -33,11 +33,11 @@ def load(data_dir: Path, token: str, username: str) -> tuple[str, bytes]:
     folder = Path(data_dir) / FOLDER
     meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
     if not TOKEN.match(token or "") or not meta_path.is_file() or not data_path.is_file():
-        raise Unprocessable("上传的台账已过期，请重新上传 / the uploaded ledger expired, upload it again",
+        raise Unprocessable("上传的台账已过期，请重新上传",
                             code="ledger_upload_expired", details={"field": "file"})
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("username") != username:
-        raise Unprocessable("上传的台账已过期，请重新上传 / the uploaded ledger expired, upload it again",
+        raise Unprocessable("上传的台账已过期，请重新上传",
                             code="ledger_upload_expired", details={"field": "file"})
     return meta["filename"], data_path.read_bytes()
 

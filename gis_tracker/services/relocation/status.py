@@ -86,7 +86,7 @@ def check_as_of(as_of: date | None) -> date:
     if as_of is None:
         return today
     if as_of > today:
-        raise BadParameter("截至日期不能晚于今天 / the as-of date cannot be in the future",
+        raise BadParameter("截至日期不能晚于今天",
                            code="bad_as_of", details={"parameter": "as_of"})
     return as_of
 
@@ -195,14 +195,14 @@ def detail(session: Session, enterprise_id: int) -> dict:
     from ..features.writes import etag
 
     if not 0 < enterprise_id <= 2**31 - 1:
-        raise NotFound(f"企业 {enterprise_id} 不存在 / no such enterprise", code="unknown_feature")
+        raise NotFound(f"企业 {enterprise_id} 不存在", code="unknown_feature")
     point, parcel = func.ST_Transform(Enterprise.geom, WGS84), func.ST_Transform(Enterprise.parcel_geom, WGS84)
     found = session.execute(
         select(Enterprise, Zone.name, func.ST_AsGeoJSON(point, 7), func.ST_AsGeoJSON(parcel, 7))
         .outerjoin(Zone, Zone.id == Enterprise.zone_id)
         .where(Enterprise.id == enterprise_id, Enterprise.deleted_at.is_(None))).first()
     if found is None:
-        raise NotFound(f"企业 {enterprise_id} 不存在 / no such enterprise", code="unknown_feature")
+        raise NotFound(f"企业 {enterprise_id} 不存在", code="unknown_feature")
     ent, zone_name, point_json, parcel_json = found
     return {
         "id": ent.id, "name": ent.name, "credit_code": ent.credit_code, "industry": ent.industry,

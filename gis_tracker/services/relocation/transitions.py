@@ -25,6 +25,7 @@ from ...rules.stages import STAGE_LABELS, STAGE_LABELS_EN
 from . import attachments
 from ..accounts import audit
 from ..features import writes, reads, write_events
+from ...i18n import gettext
 
 LOGGER = logging.getLogger(__name__)
 
@@ -62,11 +63,11 @@ MAX_INT4, MAX_INT8 = 2**31 - 1, 2**63 - 1
 
 def _enterprise(session: Session, enterprise_id: int, lock: bool = False) -> Enterprise:
     if not 0 < enterprise_id <= MAX_INT4:  # a URL's number PostgreSQL could not even compare
-        raise NotFound(f"企业 {enterprise_id} 不存在 / no such enterprise", code="unknown_feature")
+        raise NotFound(f"企业 {enterprise_id} 不存在", code="unknown_feature")
     stmt = select(Enterprise).where(Enterprise.id == enterprise_id, Enterprise.deleted_at.is_(None))
     row = session.scalar(stmt.with_for_update() if lock else stmt)
     if row is None:
-        raise NotFound(f"企业 {enterprise_id} 不存在 / no such enterprise", code="unknown_feature")
+        raise NotFound(f"企业 {enterprise_id} 不存在", code="unknown_feature")
     return row
 
 
@@ -77,12 +78,11 @@ def enterprise_etag(row: Enterprise) -> str:
 
 def _check_if_match(session: Session, row: Enterprise, if_match: str | None) -> None:
     if not if_match:
-        raise PreconditionRequired("更改阶段需要 If-Match（企业当前的 ETag） / If-Match with the enterprise's "
-                                   "current ETag is required", code="if_match_required")
+        raise PreconditionRequired("更改阶段需要 If-Match（企业当前的 ETag）", code="if_match_required")
     current = enterprise_etag(row)
     if current not in [t.strip() for t in if_match.split(",")]:
         found = reads.get_item(session, catalog.collections()["enterprises"], row.id)
-        raise PreconditionFailed("该企业已被他人修改，请刷新后重试 / someone else changed this enterprise first",
+        raise PreconditionFailed("该企业已被他人修改，请刷新后重试",
                                  code="stale_version",
                                  details={"etag": current, "current": json.loads(found[0]) if found else None,
                                           "updated_by": row.updated_by})
@@ -112,7 +112,7 @@ def seed_history(session: Session, username: str, source: str = "sample", enterp
             move = rules.direction(row.path, stage, to_stage)
             session.add(StageTransition(
                 enterprise_id=row.id, from_stage=stage, to_stage=to_stage, on_date=on, direction=move,
-                override=False, note="据已有阶段日期补录 / backfilled from the recorded stage dates",
+                override=False, note=gettext("据已有阶段日期补录"),
                 source=source, enterprise_version=row.version, username=username))
             stage = to_stage
             added += 1
@@ -122,10 +122,9 @@ def seed_history(session: Session, username: str, source: str = "sample", enterp
 
 def _check_roles(user: User, data: TransitionInput) -> None:
     if not may_transition(user):
-        raise Forbidden("只有搬迁办人员和管理员可以更改搬迁阶段 / only relocation officers and admins change "
-                        "relocation status", code="forbidden_transition")
+        raise Forbidden("只有搬迁办人员和管理员可以更改搬迁阶段", code="forbidden_transition")
     if data.override and user.role not in access.ADMIN:
-        raise Forbidden("只有管理员可以特批跳过阶段 / only admins may override the stage order",
+        raise Forbidden("只有管理员可以特批跳过阶段",
                         code="forbidden_override")
 
 
@@ -246,7 +245,7 @@ def attachment(session: Session, attachment_id: int) -> TransitionAttachment:
     """Return one attachment's record (404 when unknown)."""
     found = session.get(TransitionAttachment, attachment_id) if 0 < attachment_id <= MAX_INT8 else None
     if found is None:
-        raise NotFound("附件不存在 / no such attachment", code="unknown_attachment")
+        raise NotFound("附件不存在", code="unknown_attachment")
     return found
 
 
