@@ -13,10 +13,9 @@ import threading
 import time
 
 import requests
+from _harness import Stack, Tally
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
-
-from _harness import Stack, Tally
 
 SHARED = {"enterprises": ("employees", "relocation_officer"), "projects": ("investment_wan", "planner")}
 FEATURES_PER_COLLECTION = 4

@@ -29,7 +29,7 @@ from gis_tracker.config import TestConfig  # noqa: E402
 from gis_tracker.db import db  # noqa: E402
 from gis_tracker.services.exchange import imports
 from gis_tracker.services.platform import migrations, sample_data  # noqa: E402
-from tests.exchange_support import X0, Y0, shapefile_zip  # noqa: E402
+from tests.factories import X0, Y0, shapefile_zip  # noqa: E402
 
 
 class Actor:

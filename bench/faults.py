@@ -18,8 +18,8 @@ import sys
 import threading
 import time
 
-from _harness import Tally, report_latencies, start_stack
 from _editing import Editors, pick_features, snapshot, verify
+from _harness import Tally, report_latencies, start_stack
 
 
 def main() -> int:

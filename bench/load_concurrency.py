@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from _harness import Tally, report_latencies, run_for, start_stack
 from _editing import Editors, pick_features, snapshot, verify
+from _harness import Tally, report_latencies, run_for, start_stack
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ import threading
 import time
 
 import requests
-
 from _harness import Tally, report_latencies, run_for, start_stack
 
 LAYERS = ("zones", "enterprises", "protected_areas", "water_bodies", "projects")

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from gis_tracker import create_app, localdb  # noqa: E402
 from gis_tracker.config import TestConfig  # noqa: E402
 from gis_tracker.db import db  # noqa: E402
-from gis_tracker.services.relocation import ledger, dashboard, status
 from gis_tracker.services.platform import migrations, sample_data  # noqa: E402
+from gis_tracker.services.relocation import dashboard, ledger, status
 from gis_tracker.services.relocation.status import EnterpriseFilter  # noqa: E402
 
 PAST = date(2018, 6, 30)

@@ -154,8 +154,8 @@ def bench_items(app) -> None:
     from geoalchemy2.shape import to_shape
     from shapely.geometry import mapping
 
-    from gis_tracker.services.features import catalog
     from gis_tracker.models import LayerFeature
+    from gis_tracker.services.features import catalog
     from gis_tracker.services.features.reads import ItemQuery, query_items
     from gis_tracker.spatial.measure import reproject
 
@@ -202,8 +202,7 @@ def _tiles_for_view(lon: float, lat: float, z: int, width: int = 1280, height: i
 
 def bench_mvt_bytes(app) -> None:
     """One 1280×720 view at zoom 14 of the parcels layer: MVT bytes vs GeoJSON bytes."""
-    from gis_tracker.services.features import catalog
-    from gis_tracker.services.features import tiles
+    from gis_tracker.services.features import catalog, tiles
     from gis_tracker.services.features.reads import ItemQuery, query_items
 
     with app.app_context():
@@ -306,9 +305,9 @@ def bench_bulk_insert(app, n: int) -> None:
     """n features into a user layer: the import's COPY path vs ORM row inserts."""
     from shapely.geometry import box
 
-    from gis_tracker.services.features import catalog
     from gis_tracker.models import LayerFeature
     from gis_tracker.services.exchange import copy_loader
+    from gis_tracker.services.features import catalog
 
     with app.app_context():
         with create_engine(app.config["MIGRATION_DATABASE_URL"]).begin() as conn:

@@ -42,9 +42,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from sqlalchemy import DateTime, Integer, String, create_engine, text  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
 
-from gis_tracker.services.features import catalog
 from gis_tracker import localdb  # noqa: E402
 from gis_tracker.services.cartography import map_figure, png_encode, snapshot_data  # noqa: E402
+from gis_tracker.services.features import catalog
 from gis_tracker.spatial import cartography  # noqa: E402
 
 STYLE = {"color": "#7a3e9d", "weight": 1, "fillColor": "#c39bd3", "fillOpacity": 0.45}

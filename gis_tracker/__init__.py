@@ -5,7 +5,34 @@ import logging
 
 from flask import Flask
 
+from . import cli, handlers, http_cache, i18n, security
+from .api import admin as admin_api
+from .api import deleted_features, feature_history, geometry, jobs, ogc, ogc_write, openapi, user_layers
+from .api import exchange as exchange_api
+from .api import exports as exports_api
+from .api import flags as flags_api
+from .api import relocation as relocation_api
+from .api import tiles as tiles_api
 from .config import PROJECT_ROOT, Config
+from .db import db
+from .services.encroachment import check as encroachment_check
+from .services.features import tiles
+from .web import account, admin, auth, health
+from .web import exchange as exchange_pages
+from .web import exports as exports_pages
+from .web import flags as flags_pages
+from .web import map as map_page
+from .web import relocation as relocation_pages
+
+BLUEPRINTS = (
+    health.bp, auth.bp, account.bp, admin.bp, map_page.bp,  # pages: login, own account, administration, map
+    ogc.bp, ogc_write.bp, feature_history.bp, tiles_api.bp, openapi.bp, jobs.bp,  # OGC API, tiles, jobs
+    geometry.bp, deleted_features.bp, user_layers.bp, admin_api.bp,  # map editing, administration
+    relocation_api.bp, relocation_pages.bp,  # relocation tracking
+    exports_api.bp, exports_pages.bp,  # snapshots, interactive maps, meeting packs
+    flags_api.bp, flags_pages.bp,  # encroachment flags and the 两型 review
+    exchange_api.bp, exchange_pages.bp,  # data exchange: imports, exports, rasters, indicators
+)
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -20,55 +47,14 @@ def create_app(config: object | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import cli, handlers, http_cache, i18n, security
-    from .db import db
-
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     handlers.init_app(app)
     http_cache.init_app(app)
-
-    from .api import feature_history, jobs, ogc, ogc_write, tiles as tiles_api
-    from .web import auth, health, map as map_page
-
-    for bp in (health.bp, auth.bp, map_page.bp, ogc.bp, ogc_write.bp, feature_history.bp, jobs.bp,
-               tiles_api.bp):
+    for bp in BLUEPRINTS:
         app.register_blueprint(bp)
-
-    from .services.features import tiles
-
-    tiles.register_hooks()
-    from .api import deleted_features, geometry as geometry_api, user_layers as user_layers_api  # map editing
-    for bp in (geometry_api.bp, deleted_features.bp, user_layers_api.bp):
-        app.register_blueprint(bp)
-
-    from .api import admin as admin_api, openapi
-    from .web import account, admin  # security: own account, administration, OpenAPI document
-    for bp in (account.bp, admin.bp, admin_api.bp, openapi.bp):
-        app.register_blueprint(bp)
-
-    from .api import relocation as relocation_api
-    from .web import relocation as relocation_pages
-    for bp in (relocation_api.bp, relocation_pages.bp):  # relocation tracking
-        app.register_blueprint(bp)
-
-    from .api import exports as exports_api
-    from .web import exports as exports_pages
-    for mod in (exports_api, exports_pages):  # snapshots, interactive maps, meeting packs
-        app.register_blueprint(mod.bp)
-
-    from .api import flags as flags_api
-    from .services.encroachment import check as encroachment_check
-    from .web import flags as flags_pages
-    for mod in (flags_api, flags_pages):  # encroachment flags and the 两型 review
-        app.register_blueprint(mod.bp)
-    encroachment_check.init_app(app)
-
-    from .api import exchange as exchange_api
-    from .web import exchange as exchange_pages
-    for mod in (exchange_api, exchange_pages):  # data exchange: imports, exports, rasters, indicators
-        app.register_blueprint(mod.bp)
-
+    tiles.register_hooks()  # cached tiles follow every write
+    encroachment_check.init_app(app)  # every project write is re-checked against the protected layers
     cli.init_app(app)
     return app

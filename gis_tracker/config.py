@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .localdb import runtime_url_for
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -83,8 +85,6 @@ class TestConfig(Config):
         super().__init__()
         # ``database_url`` is the owner of the test database; in the private
         # cluster the app itself runs as the restricted role, as in production.
-        from .localdb import runtime_url_for
-
         self.MIGRATION_DATABASE_URL = database_url
         self.DATABASE_URL = runtime_url_for(database_url) or database_url
         self.TESTING = True

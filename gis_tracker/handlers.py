@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template
-from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .errors import AppError, DatabaseUnavailable

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -29,7 +29,7 @@ LANGUAGES = ("zh", "en")
 _DIR = Path(__file__).parent / "translations"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """Return the translations from Chinese into ``lang``."""
     path = _DIR / f"{lang}.json"
@@ -57,7 +57,7 @@ def _pattern(template: str) -> re.Pattern | None:
     return re.compile("".join(parts), re.S) if groups else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
     """Return (pattern, translation) for every catalogue entry with placeholders, longest template first."""
     found = []

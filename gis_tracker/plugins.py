@@ -6,7 +6,8 @@ imported, so starting the app does not load every format's libraries.
 from __future__ import annotations
 
 import importlib
-from typing import Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 P = TypeVar("P")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-
 from urllib.parse import urlparse
 
 from flask import Flask, abort, g, has_request_context, redirect, request, session, url_for

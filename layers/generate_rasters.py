@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import shapely
 from pyproj import Transformer
 from rasterio.features import rasterize
 from rasterio.transform import from_origin
-import shapely
 from shapely.geometry import shape
 
 OUT = Path(__file__).resolve().parent

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from gis_tracker.db import Base
 import gis_tracker.models  # noqa: F401  (registers the models on Base.metadata)
+from gis_tracker.db import Base
 from gis_tracker.services.platform.migrations import object_filter
 
 config = context.config

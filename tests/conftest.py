@@ -7,9 +7,7 @@ is loaded once per session; tests that write create their own features.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 import threading
-import uuid
 
 import pytest
 from werkzeug.serving import make_server
@@ -20,8 +18,18 @@ from gis_tracker.config import TestConfig
 from gis_tracker.db import db
 from gis_tracker.services.accounts import users
 from gis_tracker.services.platform import migrations, sample_data
+from tests.support.clients import PASSWORD, login
 
-PASSWORD = "test-password-1"
+TIERS = ("unit", "integration", "web")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier, from the folder it lives in (``-m unit`` selects the fast tier)."""
+    for item in items:
+        parts = item.path.relative_to(config.rootpath).parts
+        tier = next((p for p in parts if p in TIERS), None)
+        if tier:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def _make_database(suffix: str) -> tuple[str, str | None]:
@@ -68,17 +76,6 @@ def empty_database_url():
 @pytest.fixture()
 def client(app):
     return app.test_client()
-
-
-def login(client, role: str):
-    """Log ``client`` in as the test user of ``role`` and return it."""
-    page = client.get("/login")
-    assert page.status_code == 200
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
-    resp = client.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token})
-    assert resp.status_code == 302, resp.data
-    return client
 
 
 @pytest.fixture()
@@ -138,28 +135,3 @@ def browser():
         browser.close()
 
 
-def unique(prefix: str) -> str:
-    """Return a unique name for features created by a test."""
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@contextmanager
-def temporary_project(app, name: str, lon: float, lat: float, radius_m: float):
-    """Yield the id of a round project at lon/lat (created directly in the table), removed afterwards."""
-    from sqlalchemy import func
-
-    from gis_tracker.models import Project
-
-    with app.app_context():
-        project = Project(name=name, project_type="public", status="planned",
-                          geom=func.ST_Multi(func.ST_Buffer(func.ST_Transform(func.ST_SetSRID(
-                              func.ST_MakePoint(lon, lat), 4326), 4547), radius_m)))
-        db.session.add(project)
-        db.session.commit()
-        pid = project.id
-    try:
-        yield pid
-    finally:
-        with app.app_context():
-            db.session.delete(db.session.get(Project, pid))
-            db.session.commit()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ..services.features import catalog
 from ..db import db
 from ..security import current_user
+from ..services.features import catalog
 from ..services.features import deleted as deleted_features
 
 bp = Blueprint("deleted_features", __name__, url_prefix="/api/collections")

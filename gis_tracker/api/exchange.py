@@ -5,14 +5,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..services.features import catalog
 from ..db import db
-from ..errors import BadParameter
+from ..errors import AppError, BadParameter
+from ..i18n import gettext as _
 from ..security import current_user
 from ..services.exchange import imports, layer_export, rasters, zonal
+from ..services.features import catalog
 from ..services.platform import jobs
 from .params import parse_item_query
-from ..i18n import gettext as _
 
 bp = Blueprint("exchange_api", __name__, url_prefix="/api")
 
@@ -73,7 +73,6 @@ def commit_import(import_id: int):
     """Commit with a field mapping: 200 when done inline, 202 while it runs in the background."""
     record, job = imports.commit(db.session, current_user(), import_id, _json_body())
     if job.status == "failed":
-        from ..errors import AppError
         raise AppError(job.message or _("导入失败"), code=job.error_code or "import_failed",
                        status=422, details={"job": jobs.as_dict(job)})
     status = 200 if job.status == "done" else 202

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ..services.features import catalog
 from ..db import db
 from ..security import current_user
-from ..services.features import writes
+from ..services.features import catalog, writes
 from .ogc_write import _fid, write_response
 
 bp = Blueprint("feature_history", __name__, url_prefix="/api/collections")

@@ -12,7 +12,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_username
-from ..services.encroachment import check, flags as admin, review
+from ..services.encroachment import check, review
+from ..services.encroachment import flags as admin
 from .ogc_write import json_body
 
 bp = Blueprint("flags_api", __name__, url_prefix="/api")

@@ -6,15 +6,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from ..services.features import catalog
 from ..db import db
 from ..errors import NotFound
 from ..i18n import pick
-from ..services.features import reads
-from . import ogc_html
-from .ogc_html import wants_html
+from ..services.features import catalog, reads
+from . import exchange, ogc_html
 from .ogc_crs import CRS84, EPSG_URI, served_uris
-from . import exchange
+from .ogc_html import wants_html
 from .params import parse_feature_id, parse_item_query
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")

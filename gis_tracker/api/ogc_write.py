@@ -5,11 +5,10 @@ import json
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ..services.features import catalog
 from ..db import db
 from ..errors import BadParameter, NotFound
 from ..security import current_user
-from ..services.features import writes
+from ..services.features import catalog, writes
 from .params import parse_feature_id
 
 bp = Blueprint("ogc_write", __name__, url_prefix="/ogc")

@@ -11,8 +11,8 @@ import re
 
 from flask import current_app
 
-from ..services.features import catalog
 from ..db import db
+from ..services.features import catalog
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 JSON_ANY = {"type": "object", "additionalProperties": True}

@@ -5,8 +5,9 @@ import math
 from datetime import date
 
 from ..errors import BadParameter
-from ..services.features.reads import ItemQuery
 from ..i18n import gettext as _
+from ..services.features.reads import ItemQuery
+from .ogc_crs import parse_crs
 
 
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
@@ -108,8 +109,6 @@ def parse_sortby(raw: str | None, collection) -> tuple[tuple[str, bool], ...]:
 
 def parse_item_query(args, default_limit: int, max_limit: int, collection=None) -> ItemQuery:
     """Build an :class:`ItemQuery` from request arguments, refusing unknown parameters."""
-    from .ogc_crs import parse_crs
-
     out_crs = parse_crs(args.get("crs"), "crs")
     bbox_crs = parse_crs(args.get("bbox-crs"), "bbox-crs")
     raw_bbox = args.get("bbox")

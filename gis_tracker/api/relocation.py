@@ -11,7 +11,8 @@ from .. import storage
 from ..db import db
 from ..errors import BadParameter
 from ..security import current_user
-from ..services.relocation import attachments, ledger, transitions, dashboard as relocation_dashboard, status
+from ..services.relocation import attachments, ledger, status, transitions
+from ..services.relocation import dashboard as relocation_dashboard
 from .ogc_write import json_body
 from .relocation_params import parse_as_of, parse_filter, parse_transition
 

@@ -5,8 +5,8 @@ from datetime import date
 
 from ..errors import BadParameter, Unprocessable
 from ..rules.stages import PATH_LABELS, STAGE_CODES
-from ..services.relocation.transitions import TransitionInput
 from ..services.relocation.status import SORT_KEYS, EnterpriseFilter
+from ..services.relocation.transitions import TransitionInput
 from .params import parse_limit
 
 TRUE_WORDS = ("1", "true", "on", "yes")
@@ -74,7 +74,7 @@ def parse_filter(args, per_page_default: int = 50) -> EnterpriseFilter:
         raise BadParameter("参数 stage 不是已知阶段", code="bad_parameter", details={"parameter": "stage"})
     if path and path not in PATH_LABELS:
         raise BadParameter("参数 path 不是已知搬迁方式", code="bad_parameter", details={"parameter": "path"})
-    overdue = {"1": True, "true": True, "0": False, "false": False}.get(args.get("overdue", ""), None)
+    overdue = {"1": True, "true": True, "0": False, "false": False}.get(args.get("overdue", ""))
     sort = args.get("sort", "name")
     return EnterpriseFilter(
         as_of=parse_as_of(args.get("as_of")), zone=args.get("zone", "")[:40], industry=args.get("industry", "")[:40],

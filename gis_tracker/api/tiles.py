@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, url_for
 
-from ..services.features import catalog
 from ..db import db
 from ..i18n import pick
-from ..services.features import reads, tiles
+from ..services.features import catalog, reads, tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"

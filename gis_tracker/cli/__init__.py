@@ -6,13 +6,16 @@ import secrets
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
 from ..access import ROLES
 from ..db import db
 from ..errors import AppError
+from ..i18n import gettext as _
+from ..models import User
 from ..services.accounts import users
 from ..services.platform import migrations, sample_data
-from ..i18n import gettext as _
+from . import backup, exchange, exports
 
 users_cli = AppGroup("users", help="管理用户与令牌 / manage users and API tokens")
 
@@ -73,8 +76,7 @@ def _setup() -> None:
     if not sample_data.has_data(db.session):
         counts = sample_data.load(db.session)
         click.echo("sample data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-        from .exchange import load_sample_rasters
-        load_sample_rasters()  # synthetic DEM and land cover (data exchange)
+        exchange.load_sample_rasters()  # synthetic DEM and land cover (data exchange)
     if users.find_user(db.session, "admin") is None and not _any_user():
         password = secrets.token_urlsafe(12)
         users.create_user(db.session, "admin", "admin", password, display_name="系统管理员")
@@ -88,9 +90,6 @@ def _setup() -> None:
 
 
 def _any_user() -> bool:
-    from sqlalchemy import func, select
-
-    from ..models import User
     return db.session.scalar(select(func.count()).select_from(User)) > 0
 
 
@@ -138,9 +137,6 @@ def init_app(app: Flask) -> None:
     for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command, serve_command):
         app.cli.add_command(cmd)
     app.cli.add_command(users_cli)
-    from . import exchange
     exchange.init_app(app)  # layers import/export, rasters
-    from . import backup
     backup.init_app(app)
-    from . import exports
     exports.init_app(app)

@@ -8,13 +8,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from ..services.features import catalog
+from ..api.params import parse_item_query
 from ..db import db
 from ..errors import AppError
+from ..i18n import gettext as _
 from ..services.exchange import imports, layer_export, rasters
+from ..services.features import catalog
 from ..services.features.reads import ItemQuery
 from ..spatial import crs as crsmod
-from ..i18n import gettext as _
 
 layers_cli = AppGroup("layers", help="导入导出矢量图层 / import and export vector layers")
 rasters_cli = AppGroup("rasters", help="栅格（高程、土地覆盖） / rasters (DEM, land cover)")
@@ -46,7 +47,8 @@ def _crs_option(value: str | None) -> str | None:
 @layers_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--layer", "layer_name", required=True, help="目标图层（已有的集合 id，或新图层名） / target layer")
-@click.option("--crs", default=None, help="文件未声明坐标系时必填，如 EPSG:4547 或 GCJ02 / required when the file has none")
+@click.option("--crs", default=None, help="文件未声明坐标系时必填，如 EPSG:4547 或 GCJ02 / required when the file has "
+              "none")
 @click.option("--encoding", default=None, help="属性编码，如 gb18030 / attribute encoding")
 @click.option("--source-layer", default=None, help="GeoPackage 图层或 Excel 工作表 / layer or sheet to read")
 @click.option("--title", default=None, help="新图层标题 / title of a new layer")
@@ -110,8 +112,6 @@ def expire_previews_command(hours: float | None) -> None:
 @click.option("--where", "filters", multiple=True, help="属性过滤 field=value（可重复） / property filter")
 def export_command(name: str, fmt: str, out: Path, crs: str, bbox: str | None, filters: tuple[str, ...]) -> None:
     """Export layer NAME (filtered) to OUT."""
-    from ..api.params import parse_item_query
-
     session = db.session
     coll = catalog.get(name, session)
     try:

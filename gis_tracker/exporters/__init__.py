@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..plugins import Registry
-from .base import ExportField, ExportLayer, ExportProblem, Exporter
+from .base import Exporter, ExportField, ExportLayer, ExportProblem
 
 _REGISTRY: Registry[Exporter] = Registry(
     __name__, ("csv_table", "geojson", "geopackage", "kml", "shapefile", "xlsx"))

@@ -5,7 +5,7 @@ import csv
 from pathlib import Path
 
 from . import register
-from .base import ExportLayer, Exporter
+from .base import Exporter, ExportLayer
 
 
 def cell(value) -> str:

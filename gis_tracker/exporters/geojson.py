@@ -7,7 +7,7 @@ from pathlib import Path
 import shapely
 
 from . import register
-from .base import ExportLayer, Exporter
+from .base import Exporter, ExportLayer
 
 
 class GeoJSONExporter(Exporter):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import register
-from .base import ExportLayer, Exporter
+from .base import Exporter, ExportLayer
 from .frames import to_frame
 
 

@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 from shapely.geometry.base import BaseGeometry
 
 from . import register
-from .base import ExportLayer, Exporter
+from .base import Exporter, ExportLayer
 
 NS = "http://www.opengis.net/kml/2.2"
 NAME_FIELD_MARKER = "gis_tracker:name_field"

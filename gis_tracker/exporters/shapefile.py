@@ -5,7 +5,7 @@ import zipfile
 from pathlib import Path
 
 from . import register
-from .base import ExportLayer, ExportProblem, Exporter
+from .base import Exporter, ExportLayer, ExportProblem
 from .frames import to_frame
 
 _FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",

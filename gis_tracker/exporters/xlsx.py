@@ -6,7 +6,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from . import register
-from .base import ExportLayer, Exporter
+from .base import Exporter, ExportLayer
 
 MAX_CELL = 32767
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..plugins import Registry
-from .base import ImportOptions, Importer, ParseProblem, SourceField, SourceLayer
+from .base import Importer, ImportOptions, ParseProblem, SourceField, SourceLayer
 
 _REGISTRY: Registry[Importer] = Registry(
     __name__, ("csv_table", "geojson", "geopackage", "geotiff", "kml", "shapefile", "xlsx"))

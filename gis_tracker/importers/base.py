@@ -45,7 +45,7 @@ class ImportOptions:
     wkt_field: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "ImportOptions":
+    def from_dict(cls, data: dict | None) -> ImportOptions:
         """Build options from a dict, ignoring unknown keys and blanks."""
         data = data or {}
         return cls(**{k: (str(data[k]).strip() or None) if data.get(k) is not None else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..spatial import encoding as enc
 from . import register
-from .base import ImportOptions, Importer, ParseProblem, SourceLayer, infer_text_columns, unique_names
+from .base import Importer, ImportOptions, ParseProblem, SourceLayer, infer_text_columns, unique_names
 from .table_geometry import geometry_columns, read_geometry
 
 MAX_CSV_BYTES = 512 * 1024 * 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import register
-from .base import ImportOptions, Importer, SourceLayer
+from .base import Importer, ImportOptions, SourceLayer
 from .vector_io import check_magic, read_layer
 
 

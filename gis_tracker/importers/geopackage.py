@@ -6,7 +6,7 @@ from pathlib import Path
 import pyogrio
 
 from . import register
-from .base import ImportOptions, Importer, ParseProblem, SourceLayer
+from .base import Importer, ImportOptions, ParseProblem, SourceLayer
 from .vector_io import check_magic, read_layer
 
 

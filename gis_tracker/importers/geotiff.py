@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .safe_parse import check_local_path
 from ..spatial.crs import code_of, normalise
 from . import register
-from .base import ImportOptions, Importer, ParseProblem, SourceLayer
+from .archives import check_local_path
+from .base import Importer, ImportOptions, ParseProblem, SourceLayer
 
 LOGGER = logging.getLogger(__name__)
 MAX_SIDE = 40_000
@@ -61,7 +61,8 @@ def tiff_size(path: Path) -> tuple[int, int]:
 def check_size(width: int, height: int, max_side: int = MAX_SIDE, max_pixels: int = MAX_PIXELS) -> None:
     """Refuse rasters larger than the limits (a decompression bomb in disguise)."""
     if width <= 0 or height <= 0 or width > max_side or height > max_side or width * height > max_pixels:
-        raise ParseProblem("raster_too_large", f"栅格尺寸 {width} × {height} 像素超过上限（单边 {max_side}，总计 {max_pixels:,}）")
+        raise ParseProblem("raster_too_large",
+                           f"栅格尺寸 {width} × {height} 像素超过上限（单边 {max_side}，总计 {max_pixels:,}）")
 
 
 def _summary(ds, kind: str) -> dict:

@@ -16,10 +16,9 @@ from defusedxml import ElementTree as SafeET
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from .safe_parse import check_archive
 from . import register
-from .base import (ImportOptions, Importer, ParseProblem, SourceField, SourceLayer, convert_text,
-                   infer_text_columns)
+from .archives import check_archive
+from .base import Importer, ImportOptions, ParseProblem, SourceField, SourceLayer, convert_text, infer_text_columns
 
 NAME_FIELD_MARKER = "gis_tracker:name_field"
 _SCHEMA_TYPES = {"int": "integer", "uint": "integer", "short": "integer", "ushort": "integer",

@@ -59,7 +59,8 @@ def _resolve_crs(layer: SourceLayer, asked: str | None) -> tuple[str | None, str
         raise ParseProblem("bad_crs", str(exc), 400) from None
     if user:
         if layer.crs and layer.crs != user:
-            warnings.append(f"已按您选择的 {user} 解释坐标，文件声明的是 {crsmod.code_of(crsmod.pyproj_crs(layer.crs)) or '其他坐标系'}")
+            declared = crsmod.code_of(crsmod.pyproj_crs(layer.crs)) or "其他坐标系"
+            warnings.append(f"已按您选择的 {user} 解释坐标，文件声明的是 {declared}")
         return user, "user", warnings
     return layer.crs, layer.crs_source, warnings
 

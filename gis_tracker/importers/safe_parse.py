@@ -2,121 +2,36 @@
 
 Uploaded files go through GDAL, openpyxl and XML parsers, any of which may
 crash, loop or allocate without bound on a malicious or broken file.  So the
-reading runs in a child process (``python -m gis_tracker.services.safe_parse``)
+reading runs in a child process (``python -m gis_tracker.importers.safe_parse``)
 with ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``/a wall-clock timeout, a bounded
 output file size and a GDAL configuration without the VRT drivers and without
 network access.  The app only sees a JSON result, or a 4xx
 :class:`~gis_tracker.errors.AppError` with a clear code; the scratch directory
 is always removed.
 
-Archives (zipped Shapefiles, KMZ, XLSX) are checked from their central
-directory before anything is extracted: no absolute paths, no ``..``, no links,
-at most 1,000 members and a compression ratio of at most 100:1; extraction
-then counts the bytes actually written.
+Archives are checked before extraction (:mod:`.archives`).
 """
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
 import shutil
-import stat
 import subprocess
 import sys
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..config import PROJECT_ROOT
 from ..errors import AppError, Unprocessable
+from . import geotiff, preview
+from .archives import MAX_UNCOMPRESSED
+from .base import ParseProblem
 
 LOGGER = logging.getLogger(__name__)
 
-MAX_MEMBERS = 1000
-MAX_RATIO = 100.0
-MAX_UNCOMPRESSED = 4 * 1024 ** 3
-TASKS = {
-    "vector": "gis_tracker.importers.preview:run",
-    "raster": "gis_tracker.importers.geotiff:ingest",
-}
+TASKS = {"vector": preview.run, "raster": geotiff.ingest}
+"""What the child process can be asked to do, by name (the parent sends the name, never code)."""
 RESULT_LIMIT = 32 * 1024 * 1024
-
-
-def _problem(code: str, message: str, status: int = 422):
-    from .base import ParseProblem
-    return ParseProblem(code, message, status)
-
-
-# ---------------------------------------------------------------- archives
-
-def _is_link(info: zipfile.ZipInfo) -> bool:
-    mode = info.external_attr >> 16
-    return stat.S_ISLNK(mode) if mode else False
-
-
-def check_archive(path: Path, max_members: int = MAX_MEMBERS, max_ratio: float = MAX_RATIO,
-                  max_total: int = MAX_UNCOMPRESSED) -> list[zipfile.ZipInfo]:
-    """Return the members of a zip archive after checking its directory; raise ParseProblem if unsafe."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise _problem("bad_archive", "压缩包已损坏或不是 zip 文件") from None
-    if len(members) > max_members:
-        raise _problem("archive_too_many_members",
-                       f"压缩包含 {len(members)} 个文件，超过上限 {max_members}")
-    total = packed = 0
-    for info in members:
-        name = info.filename.replace("\\", "/")
-        parts = PurePosixPath(name).parts
-        if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
-            raise _problem("archive_unsafe_path",
-                           f"压缩包含不安全的路径 {name[:80]!r}（绝对路径或 ..）")
-        if _is_link(info):
-            raise _problem("archive_link", f"压缩包含链接 {name[:80]!r}")
-        total += info.file_size
-        packed += info.compress_size
-        if info.file_size > max_ratio * max(info.compress_size, 1) and info.file_size > 1024 * 1024:
-            raise _problem("archive_bomb", f"压缩比异常（{name[:60]!r}），疑似压缩炸弹")
-    if total > max_total or (total > 1024 * 1024 and total > max_ratio * max(packed, 1)):
-        raise _problem("archive_bomb", f"解压后过大或压缩比超过 {int(max_ratio)}:1，疑似压缩炸弹")
-    return members
-
-
-def extract_archive(path: Path, dest: Path, members: list[zipfile.ZipInfo],
-                    max_total: int = MAX_UNCOMPRESSED) -> list[Path]:
-    """Extract checked members into ``dest`` (flattening nothing), counting real bytes written."""
-    written, out = 0, []
-    dest = dest.resolve()
-    with zipfile.ZipFile(path) as archive:
-        for info in members:
-            if info.is_dir():
-                continue
-            target = (dest / info.filename.replace("\\", "/")).resolve()
-            if dest not in target.parents:
-                raise _problem("archive_unsafe_path", "压缩包含不安全的路径")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with archive.open(info) as src, open(target, "wb") as dst:
-                    while chunk := src.read(1024 * 1024):
-                        written += len(chunk)
-                        if written > max_total or written > MAX_RATIO * max(path.stat().st_size, 1) + 1024 * 1024:
-                            raise _problem("archive_bomb", "解压数据量超过限制，疑似压缩炸弹")
-                        dst.write(chunk)
-            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
-                if isinstance(exc, OSError) and exc.errno == 27:  # EFBIG from RLIMIT_FSIZE
-                    raise _problem("archive_bomb", "解压数据过大") from None
-                raise _problem("bad_archive", f"压缩包已损坏（{exc.__class__.__name__}）") \
-                    from None
-            out.append(target)
-    return out
-
-
-def check_local_path(path: str | Path) -> None:
-    """Refuse GDAL virtual paths (``/vsicurl/``, ``/vsizip/`` …) and URLs: only plain local files are read."""
-    text = str(path).strip().lower()
-    if text.startswith("/vsi") or "://" in text or text.startswith(("http:", "https:", "ftp:")):
-        raise _problem("network_path", "不允许网络或虚拟路径", 400)
 
 
 # ---------------------------------------------------------------- parent side
@@ -191,11 +106,8 @@ def child_main(argv: list[str]) -> int:
     request_file, result_file, memory_mb, cpu_s = argv[0], argv[1], int(argv[2]), int(argv[3])
     _limit(memory_mb, cpu_s)
     request = json.loads(Path(request_file).read_text(encoding="utf-8"))
-    from .base import ParseProblem
     try:
-        module_name, func_name = TASKS[request["task"]].split(":")
-        fn = getattr(importlib.import_module(module_name), func_name)
-        out = {"ok": True, "value": fn(**request["params"])}
+        out = {"ok": True, "value": TASKS[request["task"]](**request["params"])}
     except ParseProblem as exc:
         out = {"ok": False, "code": exc.code, "message": exc.message, "status": exc.status,
                "details": exc.details}

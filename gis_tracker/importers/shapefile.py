@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .safe_parse import check_archive, extract_archive
 from ..spatial import encoding as enc
 from . import register
-from .base import ImportOptions, Importer, ParseProblem, SourceLayer
+from .archives import check_archive, extract_archive
+from .base import Importer, ImportOptions, ParseProblem, SourceLayer
 from .vector_io import check_magic, read_layer
 
 LOGGER = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from .safe_parse import check_local_path
 from ..spatial.crs import code_of
+from .archives import check_local_path
 from .base import ParseProblem, SourceField, SourceLayer, plain_value
 
 LOGGER = logging.getLogger(__name__)

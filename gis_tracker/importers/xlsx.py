@@ -4,11 +4,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .safe_parse import check_archive
 from ..spatial import encoding as enc
 from . import register
-from .base import ImportOptions, Importer, ParseProblem, SourceField, SourceLayer, infer_value_type, plain_value, \
-    unique_names
+from .archives import check_archive
+from .base import (
+    Importer,
+    ImportOptions,
+    ParseProblem,
+    SourceField,
+    SourceLayer,
+    infer_value_type,
+    plain_value,
+    unique_names,
+)
 from .table_geometry import geometry_columns, read_geometry
 
 MAX_ROWS = 1_000_000

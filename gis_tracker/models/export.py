@@ -25,7 +25,8 @@ class Export(Base):
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     params: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     username: Mapped[str | None] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now(), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now(),
+                                                 index=True)
     file_path: Mapped[str] = mapped_column(String(300), nullable=False, unique=True)  # relative to EXPORT_DIR
     filename: Mapped[str] = mapped_column(String(200), nullable=False)  # offered download name
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -42,7 +42,7 @@ class Zone(TrackedMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(MULTIPOLYGON, nullable=False)
 
-    parent: Mapped["Zone | None"] = relationship(remote_side="Zone.id")
+    parent: Mapped[Zone | None] = relationship(remote_side="Zone.id")
 
 
 class ProtectedArea(TrackedMixin, Base):

@@ -75,7 +75,8 @@ def intensity_indicators(project_type: str | None, park_level: str | None, area_
     if project_type not in INTENSITY_PROJECT_TYPES:
         return []
     level = park_level if park_level in INVESTMENT_INTENSITY_MIN else "other"
-    per_mu = (lambda v: v / area_mu if v is not None and area_mu > 0 else None)
+    def per_mu(v):
+        return v / area_mu if v is not None and area_mu > 0 else None
     intensity = per_mu(investment_wan)
     tax = per_mu(annual_tax_wan)
     inv_min = INVESTMENT_INTENSITY_MIN[level]

@@ -65,7 +65,9 @@ def check_field(spec: object, index: int) -> dict:
         raise LayerSpecProblem(where, f"第 {index + 1} 个字段格式错误")
     name = spec.get("name")
     if not isinstance(name, str) or not FIELD_NAME.match(name) or name in RESERVED_FIELD_NAMES:
-        raise LayerSpecProblem(f"{where}.name", f"第 {index + 1} 个字段名无效（小写字母、数字、下划线，以字母开头，且不能是 id/geometry 等保留名）")
+        raise LayerSpecProblem(f"{where}.name",
+                               f"第 {index + 1} 个字段名无效"
+                               "（小写字母、数字、下划线，以字母开头，且不能是 id/geometry 等保留名）")
     kind = spec.get("type", "string")
     if kind not in FIELD_TYPES:
         raise LayerSpecProblem(f"{where}.type", f"字段 {name} 的类型须为 {'/'.join(FIELD_TYPES)}")
@@ -76,7 +78,8 @@ def check_field(spec: object, index: int) -> dict:
     choices = spec.get("choices")
     if choices:
         if kind != "string" or not isinstance(choices, list) or len(choices) > MAX_CHOICES:
-            raise LayerSpecProblem(f"{where}.choices", f"字段 {name} 的可选值须为文本列表（仅文本字段，最多 {MAX_CHOICES} 个）")
+            raise LayerSpecProblem(f"{where}.choices",
+                                   f"字段 {name} 的可选值须为文本列表（仅文本字段，最多 {MAX_CHOICES} 个）")
         values = [check_text(c, f"{where}.choices", "可选值", MAX_LABEL, True) for c in choices]
         if len(set(values)) != len(values):
             raise LayerSpecProblem(f"{where}.choices", f"字段 {name} 的可选值有重复")

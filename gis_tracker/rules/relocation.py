@@ -5,9 +5,9 @@ and the as-of reconstruction all call these, so the rules live in one place.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 from .stages import STAGE_CODES, STAGE_LABELS, stage_index
 
@@ -130,7 +130,8 @@ def check(p: Proposal) -> str:
         if not (p.override and p.may_override):
             raise TransitionRefused(
                 "invalid_transition",
-                f"不能从“{label(p.current)}”直接到“{label(p.to_stage)}”（跳过阶段须管理员特批并说明理由）；可选的下一阶段：{_names(allowed)}", allowed=allowed)
+                f"不能从“{label(p.current)}”直接到“{label(p.to_stage)}”（跳过阶段须管理员特批并说明理由）；"
+                f"可选的下一阶段：{_names(allowed)}", allowed=allowed)
         if not reason:
             raise TransitionRefused("reason_required", "跳过阶段须填写特批理由",
                                     kind="invalid", field="reason")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pyproj import CRS, Transformer
 import shapely
+from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 SQUARE_METRES_PER_MU = 10000 / 15

@@ -6,12 +6,13 @@ from datetime import datetime
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from .. import access
+from ..access import ROLES
 from ..db import db
 from ..errors import AppError, BadParameter
 from ..i18n import gettext as _
-from ..access import ROLES
 from ..security import current_user, current_username
-from ..services.accounts import users as accounts, audit_search
+from ..services.accounts import audit_search
+from ..services.accounts import users as accounts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 100

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from ..services.features import catalog
 from ..db import db
 from ..errors import AppError
 from ..i18n import pick
 from ..security import current_user
-from . import import_forms
 from ..services.exchange import imports, layer_export, rasters, zonal
+from ..services.exchange.zones import zone_shapes
+from ..services.features import catalog
 from ..spatial import raster as rmath
 from ..spatial.crs import EXPORT_CRS
+from . import import_forms
 
 bp = Blueprint("exchange", __name__)
 
@@ -37,7 +38,8 @@ def upload():
     options = {k: request.form.get(k) for k in ("crs", "encoding", "layer", "x_field", "y_field", "wkt_field")
                if request.form.get(k)}
     try:
-        record = imports.upload(db.session, current_user(), file.filename if file else "", file.stream if file else None,
+        record = imports.upload(db.session, current_user(), file.filename if file else "",
+                                file.stream if file else None,
                                 options)
     except AppError as exc:
         return _index(exc.message, exc.status)
@@ -93,7 +95,7 @@ def cancel(import_id: int):
 def _rasters_page(error: str | None = None, status: int = 200):
     return render_template("exchange/rasters.html", rasters=[rasters.as_dict(r) for r in
                                                              rasters.list_rasters(db.session)],
-                           error=error, zones=[z["code"] for z in zonal.zone_shapes(db.session, "EPSG:4547")],
+                           error=error, zones=[z["code"] for z in zone_shapes(db.session, "EPSG:4547")],
                            schemes=list(rmath.LANDCOVER_SCHEMES),
                            **import_forms.upload_choices()), status
 

@@ -7,7 +7,8 @@ from ..db import db
 from ..errors import BadParameter
 from ..rules import encroachment as enc_rules
 from ..security import current_username
-from ..services.encroachment import flags as admin, review
+from ..services.encroachment import flags as admin
+from ..services.encroachment import review
 
 bp = Blueprint("flags", __name__, url_prefix="/flags")
 LABELS = {"severity_labels": enc_rules.SEVERITY_LABELS, "status_labels": enc_rules.STATUS_LABELS,

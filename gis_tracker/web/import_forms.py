@@ -3,19 +3,20 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..services.features import catalog
 from .. import importers
 from ..i18n import pick
 from ..models import DataImport
+from ..services.exchange import imports
+from ..services.features import catalog
+from ..services.platform import jobs
 from ..spatial import crs as crsmod
 from ..spatial.encoding import ENCODING_CHOICES
-from ..services.exchange import imports
-from ..services.platform import jobs
 from . import map_config, map_texts
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date")
 STATUS_LABELS = {"previewed": ("待确认", "Awaiting confirmation"), "committing": ("导入中", "Importing"),
-                 "committed": ("已导入", "Imported"), "failed": ("失败", "Failed"), "cancelled": ("已取消", "Cancelled"),
+                 "committed": ("已导入", "Imported"), "failed": ("失败", "Failed"),
+                 "cancelled": ("已取消", "Cancelled"),
                  "expired": ("已过期", "Expired")}
 
 

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import access
-from ..services.features import catalog
 from ..db import WGS84
-from ..i18n import gettext as _, pick
+from ..i18n import gettext as _
+from ..i18n import pick
 from ..models import District, User
-from ..services.features import reads
+from ..services.features import catalog, reads
 from .map_texts import texts
 
 LAYER_ORDER = ("zones", "protected_areas", "water_bodies", "projects", "enterprises")

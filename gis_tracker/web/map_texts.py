@@ -41,9 +41,11 @@ def texts() -> dict[str, str]:
         "keep_mine": _("保留我的（覆盖保存）"), "take_theirs": _("采用他人的"), "reload": _("重新加载"),
         "mine_deleted": _("（删除）"),
         "invalid_geometry": _("几何无效，未保存"), "repair": _("修复几何"),
-        "repair_result": _("修复结果（地图上绿色虚线）：{type}，{parts} 个部分，面积 {area} m²（{mu} 亩）。确认使用修复后的几何并保存？"),
+        "repair_result": _(
+            "修复结果（地图上绿色虚线）：{type}，{parts} 个部分，面积 {area} m²（{mu} 亩）。确认使用修复后的几何并保存？"),  # noqa: E501 - one catalogue key
         "repair_confirm": _("确认并保存"), "save_failed": _("保存失败"), "network_error": _("网络错误，未保存"),
-        "split_result": _("分割为 {n} 个部分（地图上不同颜色）：{areas}。确认保存？原要素保留最大的部分，其余部分作为新要素（复制属性）。"),
+        "split_result": _(
+            "分割为 {n} 个部分（地图上不同颜色）：{areas}。确认保存？原要素保留最大的部分，其余部分作为新要素（复制属性）。"),  # noqa: E501 - one catalogue key
         "split_saved": _("已分割为 {n} 个要素"),
         # history
         "history_of": _("历史版本"), "version": _("版本"), "restore_version": _("恢复此版本"),

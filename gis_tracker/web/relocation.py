@@ -10,11 +10,13 @@ from .. import storage
 from ..api.relocation_params import parse_as_of, parse_filter
 from ..db import db
 from ..errors import AppError
-from ..i18n import gettext as _, pick
+from ..i18n import gettext as _
+from ..i18n import pick
 from ..rules import relocation as rules
 from ..rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_CODES, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 from ..security import current_user
-from ..services.relocation import ledger, ledger_uploads, transitions, dashboard as relocation_dashboard, status
+from ..services.relocation import dashboard as relocation_dashboard
+from ..services.relocation import ledger, ledger_uploads, status, transitions
 
 bp = Blueprint("relocation", __name__, url_prefix="/relocation")
 

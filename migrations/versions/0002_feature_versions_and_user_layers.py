@@ -4,8 +4,8 @@ Revision ID: 0002_versions_layers
 Revises: 0001_foundation
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import JSONB
 

@@ -4,8 +4,8 @@ Revision ID: 0003_relocation
 Revises: 0002_versions_layers
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_relocation"
 down_revision = "0002_versions_layers"

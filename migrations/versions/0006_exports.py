@@ -4,8 +4,8 @@ Revision ID: 0006_exports
 Revises: 0002_versions_layers
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0006_exports"

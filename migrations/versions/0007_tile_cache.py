@@ -4,8 +4,8 @@ Revision ID: 0007_tile_cache
 Revises: 0002_versions_layers
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 
 revision = "0007_tile_cache"

@@ -9,8 +9,8 @@ Revision ID: 0010_security
 Revises: 0002_versions_layers
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0010_security"
 down_revision = "0002_versions_layers"

@@ -13,8 +13,8 @@ Revision ID: 0011_layer_feature_indexes
 Revises: 0002_versions_layers
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0011_layer_feature_indexes"
 down_revision = "0002_versions_layers"

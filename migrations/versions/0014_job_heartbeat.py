@@ -8,8 +8,8 @@ Revision ID: 0014_job_heartbeat
 Revises: 0002_versions_layers
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0014_job_heartbeat"
 down_revision = "0002_versions_layers"

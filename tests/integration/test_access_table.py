@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from gis_tracker import access
-from tests.conftest import login
+from tests.support.clients import login
 
 PLACEHOLDER_INT = 2147483000  # no such object: views answer 404 once the gate lets the request through
 API_PREFIXES = ("/api/", "/ogc", "/tiles/")

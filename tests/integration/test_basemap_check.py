@@ -6,7 +6,7 @@ import pytest
 
 from gis_tracker import create_app
 from gis_tracker.config import TestConfig
-from tests.conftest import login
+from tests.support.clients import login
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 

@@ -7,9 +7,8 @@ from sqlalchemy import select
 from gis_tracker.models import EncroachmentFlagEvent
 from gis_tracker.services.encroachment import check
 from gis_tracker.services.features import write_events
-from tests.conftest import login, unique
-from tests.integration.enc_factories import (add_project, add_protected, add_water, cell, flags_for,
-                                             lonlat, rect, retire)
+from tests.factories import add_project, add_protected, add_water, cell, flags_for, lonlat, rect, retire, unique
+from tests.support.clients import login
 
 GEOJSON = "application/geo+json"
 
@@ -119,7 +118,7 @@ def test_bulk_change_of_a_layer_rechecks_every_project_set_based(session):
     pond = add_water(session, rect(x + 50, y + 50, x + 150, y + 150))  # stored without any hook
     try:
         assert flags_for(session, project.id) == []
-        report = write_events.run_after_bulk(session, "water_bodies")["encroachment_changes"]
+        report = write_events.run_after_bulk(session, "water_bodies", "tests")["encroachment_changes"]
         session.commit()
         assert (project.id, "water_body_overlap") in {(c["project_id"], c["rule"]) for c in report["raised"]}
         assert report["checked_projects"] >= 38

@@ -2,8 +2,7 @@
 import pytest
 from shapely.geometry import MultiPolygon
 
-from tests.integration.enc_factories import (add_project, add_protected, add_rule, cell, flags_for, rect,
-                                             retire)
+from tests.factories import add_project, add_protected, add_rule, cell, flags_for, rect, retire
 
 
 def test_square_half_inside_a_zone_is_50_percent_with_exact_area(session):

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, text
 
 from gis_tracker.models import AuditEntry, DataImport
 from gis_tracker.spatial import crs as crsmod
-from tests.conftest import unique
-from tests.exchange_support import commit, layer_rows, sample_frame, sandbox, shapefile_zip, upload
+from tests.factories import layer_rows, sample_frame, shapefile_zip, unique
+from tests.support.clients import commit, sandbox, upload
 from tests.support.texts import english
 
 FORMATS = ("gpkg", "shp", "geojson", "kml", "csv", "xlsx")
@@ -93,7 +93,7 @@ def test_one_square_kilometre_in_4547_is_1500_mu(client, headers, session, tmp_p
     import geopandas as gpd
     from shapely.geometry import box
 
-    from tests.exchange_support import X0, Y0
+    from tests.factories import X0, Y0
     frame = gpd.GeoDataFrame({"name": ["一平方公里"]}, geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000)], crs="EPSG:4547")
     path = shapefile_zip(frame, tmp_path, "square")
     name = unique("sq").replace("-", "_")
@@ -169,7 +169,7 @@ def test_import_into_projects_maps_fields_and_records_audit(client, headers, ses
     import geopandas as gpd
     from shapely.geometry import box
 
-    from tests.exchange_support import X0, Y0
+    from tests.factories import X0, Y0
     title = unique("导入项目")
     frame = gpd.GeoDataFrame({"项目名称": [title], "类型": ["industrial"], "状态": ["planned"]},
                              geometry=[box(X0 + 3000, Y0 + 3000, X0 + 3200, Y0 + 3100)], crs="EPSG:4547")
@@ -201,7 +201,7 @@ def test_a_bad_feature_imports_nothing(client, headers, session, tmp_path):
 
 
 def test_viewer_may_not_import(client, tmp_path):
-    from tests.conftest import login
+    from tests.support.clients import login
     login(client, "viewer")
     path = tmp_path / "p.csv"
     path.write_text("name,lon,lat\na,113.12,27.92\n", encoding="utf-8")

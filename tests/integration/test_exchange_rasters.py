@@ -10,7 +10,7 @@ from rasterio.io import MemoryFile
 from sqlalchemy import select
 
 from gis_tracker.models import AuditEntry, Raster
-from tests.exchange_support import sandbox
+from tests.support.clients import sandbox
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -99,7 +99,7 @@ def test_upload_a_dem_with_a_named_crs(client, headers, session, tmp_path):
 
 
 def test_viewer_may_not_upload_rasters(client, tmp_path):
-    from tests.conftest import login
+    from tests.support.clients import login
     login(client, "viewer")
     with client.session_transaction() as sess:
         token = sess["csrf"]

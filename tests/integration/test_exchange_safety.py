@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from gis_tracker.models import DataImport, Raster, UserLayer
-from tests.exchange_support import (KML_XXE, VRT_XML, bomb_zip, huge_tiff_header, sample_frame, sandbox,
-                                    shapefile_zip, upload, write_zip)
+from tests.factories import KML_XXE, VRT_XML, bomb_zip, huge_tiff_header, sample_frame, shapefile_zip, write_zip
+from tests.support.clients import sandbox, upload
 from tests.support.texts import english
 
 

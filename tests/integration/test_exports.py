@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Export, Project
-from gis_tracker.services.cartography import exports, meeting_pack, optional_sources
-from tests.conftest import login
+from gis_tracker.services.cartography import exports, meeting_pack
+from gis_tracker.services.encroachment import flags
+from tests.support.clients import login
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -124,10 +125,7 @@ def test_cli_snapshot_and_clear_errors(app, tmp_path):
 
 @pytest.fixture()
 def open_flag(session):
-    """An open encroachment flag on a sample project, when flags exist in this database."""
-    if not optional_sources.flags_available(session):
-        yield None
-        return
+    """An open encroachment flag on a sample project."""
     from gis_tracker.models.encroachment import EncroachmentFlag, EncroachmentRule
 
     project = session.scalar(select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id).limit(1))
@@ -149,10 +147,9 @@ def test_meeting_pack_has_cover_contents_maps_tables_and_page_numbers(session, t
     content = meeting_pack.render(session, date(2020, 6, 30))
     pages = _pages(content, tmp_path)
     headings = [p.strip().splitlines()[0] if p.strip() else "" for p in pages]
-    has_flags = optional_sources.flags_available(session)
-    flagged_projects = len({f.project_id for f in optional_sources.open_flags(session)})
-    flag_pages = max(1, -(-flagged_projects // meeting_pack.FLAGS_PER_PAGE)) if has_flags else 0
-    has_indicators = optional_sources.indicators(session) is not None
+    flagged_projects = len({f.project_id for f in flags.open_flags(session)})
+    flag_pages = max(1, -(-flagged_projects // meeting_pack.FLAGS_PER_PAGE))
+    has_indicators = meeting_pack.indicator_table(session) is not None
     assert len(pages) == 6 + flag_pages + (1 if has_indicators else 0)
     assert "会议材料" in headings[0] and "2020-06-30" in pages[0]
     assert headings[1] == "目录" and headings[2] == "石峰区总览图"
@@ -164,7 +161,6 @@ def test_meeting_pack_has_cover_contents_maps_tables_and_page_numbers(session, t
         assert heading.split("（")[0] in pages[1] and str(number) in pages[1]
     qst = pages[3]
     assert "企业按阶段统计" in qst and "共 172 家" in qst and "验收销号" in qst and "合计" in qst
-    if has_flags:
-        flag_text = "".join(pages[6:6 + flag_pages])
-        assert headings[6] == "侵占预警：未处理的项目"
-        assert open_flag in flag_text and "会议材料测试规则" in flag_text and "1,234 m²" in flag_text
+    flag_text = "".join(pages[6:6 + flag_pages])
+    assert headings[6] == "侵占预警：未处理的项目"
+    assert open_flag in flag_text and "会议材料测试规则" in flag_text and "1,234 m²" in flag_text

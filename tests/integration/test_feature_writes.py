@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, FeatureVersion
-from tests.conftest import login, unique
+from tests.factories import unique
+from tests.support.clients import login
 
 SQUARE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.950], [113.102, 27.952],
                                               [113.100, 27.952], [113.100, 27.950]]]}

@@ -6,7 +6,7 @@ import pytest
 
 from gis_tracker import create_app
 from gis_tracker.config import TestConfig
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,11 +12,10 @@ import pytest
 from shapely.geometry import Polygon, box
 from sqlalchemy import create_engine, text
 
-from gis_tracker.services.features import catalog
 from gis_tracker.services.exchange import copy_loader
+from gis_tracker.services.features import catalog, tiles
 from gis_tracker.services.platform import migrations
-from gis_tracker.services.features import tiles
-from tests.conftest import unique
+from tests.factories import unique
 
 X0, Y0 = 413_500.0, 3_089_500.0  # Qingshuitang, EPSG:4547 metres
 

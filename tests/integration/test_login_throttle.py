@@ -7,7 +7,7 @@ from gis_tracker import create_app
 from gis_tracker.config import TestConfig
 from gis_tracker.db import db
 from gis_tracker.services.accounts import users
-from tests.conftest import unique
+from tests.factories import unique
 
 PASSWORD = "right-password-1"
 
@@ -49,7 +49,7 @@ def test_five_failures_for_an_account_then_even_the_right_password_gets_429(app,
 def test_five_failures_from_an_address_block_that_address_for_every_account(app, victim):
     client = app.test_client()
     address = _address()
-    for i in range(5):
+    for _ in range(5):
         assert _post_login(client, unique("nobody"), "wrong-password", address).status_code == 401
     assert _post_login(client, victim, PASSWORD, address).status_code == 429
     # Another address can still log the same user in.

@@ -4,13 +4,13 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from gis_tracker.services.features import catalog
 from gis_tracker.db import db
 from gis_tracker.errors import Forbidden
 from gis_tracker.models import AuditEntry, UserLayer
 from gis_tracker.services.accounts import users
-from gis_tracker.services.features import deleted
-from tests.conftest import login, unique
+from gis_tracker.services.features import catalog, deleted
+from tests.factories import unique
+from tests.support.clients import login
 
 GEOJSON = "application/geo+json"
 SQUARE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.950], [113.102, 27.952],

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Enterprise
-from tests.conftest import login
-from tests.relocation_support import borrowed_enterprise
+from tests.factories import borrowed_enterprise
+from tests.support.clients import login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -1,17 +1,18 @@
 """History and as-of views: the sample's initial transitions, past dates reconstructed, overdue, dashboard numbers."""
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
 
 from gis_tracker.models import Enterprise, StageTransition, User
 from gis_tracker.rules.stages import STAGE_CODES, STAGE_COLOURS
 from gis_tracker.services.platform import migrations
-from gis_tracker.services.relocation import transitions, dashboard, status
+from gis_tracker.services.relocation import dashboard, status, transitions
 from gis_tracker.services.relocation.transitions import TransitionInput
-from tests.relocation_support import borrowed_enterprise
+from tests.factories import borrowed_enterprise
 
-SAMPLE = json.loads(open("layers/enterprises.geojson", encoding="utf-8").read())["features"]
+SAMPLE = json.loads(Path("layers/enterprises.geojson").read_text(encoding="utf-8"))["features"]
 
 
 def _expected_stage(stage_dates: dict, day: date) -> str:
@@ -107,6 +108,7 @@ def test_dashboard_numbers_agree_with_the_sample(session):
 
 def test_future_as_of_is_refused(session):
     import pytest
+
     from gis_tracker.errors import BadParameter
     with pytest.raises(BadParameter):
         status.statuses(session, date.today() + timedelta(days=1))

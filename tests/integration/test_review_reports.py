@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from gis_tracker.models import Project
-from tests.conftest import login
+from tests.support.clients import login
 
 
 @pytest.fixture()

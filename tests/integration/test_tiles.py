@@ -4,7 +4,8 @@ import math
 
 import mapbox_vector_tile
 
-from tests.conftest import login, unique
+from tests.factories import unique
+from tests.support.clients import login
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:

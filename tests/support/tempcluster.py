@@ -49,7 +49,7 @@ class ThrowawayCluster:
             raise RuntimeError(f"{args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
         return result
 
-    def init(self) -> "ThrowawayCluster":
+    def init(self) -> ThrowawayCluster:
         """Create and start the cluster with PostGIS in template1 and the two roles."""
         self._run(["initdb", "-D", str(self.data), "-U", "postgres", "--auth", "trust",
                    "--encoding", "UTF8", "--locale", "C.UTF-8"])
@@ -116,7 +116,7 @@ class ThrowawayCluster:
         self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "ThrowawayCluster":
+    def __enter__(self) -> ThrowawayCluster:
         return self.init()
 
     def __exit__(self, *exc) -> None:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
+from gis_tracker.importers.archives import check_archive
 from gis_tracker.importers.base import ParseProblem
-from gis_tracker.importers.safe_parse import check_archive
 from gis_tracker.spatial import crs as crsmod
 from gis_tracker.spatial import encoding as enc
 
@@ -72,7 +72,7 @@ def test_presets_hint_the_zone_of_projected_coordinates():
 def test_gbk_bytes_are_detected_and_utf8_preferred():
     gbk = ["清水塘".encode("gbk"), "九郎山".encode("gbk")]
     assert enc.detect(gbk) == "gb18030"
-    assert enc.detect(["清水塘".encode("utf-8")]) == "utf-8"
+    assert enc.detect(["清水塘".encode()]) == "utf-8"
     assert enc.detect([b"\xff\xfe\xfd"]) is None
 
 

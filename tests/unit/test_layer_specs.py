@@ -3,8 +3,14 @@ import math
 
 import pytest
 
-from gis_tracker.rules.layer_specs import (DEFAULT_STYLE, LayerSpecProblem, check_fields, check_name,
-                                           check_order, check_style)
+from gis_tracker.rules.layer_specs import (
+    DEFAULT_STYLE,
+    LayerSpecProblem,
+    check_fields,
+    check_name,
+    check_order,
+    check_style,
+)
 
 
 def test_names_are_lowercase_identifiers_not_taken():

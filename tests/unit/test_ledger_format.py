@@ -88,7 +88,7 @@ def test_gbk_csv_with_a_title_row():
 
 def test_files_without_a_header_or_of_other_types_are_refused():
     with pytest.raises(Unprocessable):
-        ledger_format.read("x.csv", "a,b\r\n1,2\r\n".encode())
+        ledger_format.read("x.csv", b"a,b\r\n1,2\r\n")
     with pytest.raises(Unprocessable):
         ledger_format.read("x.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
     with pytest.raises(Unprocessable):

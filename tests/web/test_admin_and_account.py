@@ -5,7 +5,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import login, unique
+from tests.factories import unique
+from tests.support.clients import login
 
 
 def _csrf(client) -> str:

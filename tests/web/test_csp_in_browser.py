@@ -1,7 +1,7 @@
 """Under the real Content-Security-Policy, Chromium blocks nothing on our pages (and would block injected script)."""
 import pytest
 
-from tests.web.map_helpers import log_in
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 PAGES = ["/", "/account", "/admin/users", "/admin/roles", "/admin/tokens", "/admin/audit"]

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 
 from gis_tracker.db import db
-from tests.conftest import PASSWORD, login, unique
-from tests.exchange_support import sample_frame, sandbox, shapefile_zip
+from tests.factories import sample_frame, shapefile_zip, unique
+from tests.support.clients import PASSWORD, login, sandbox
 
 CSV = "名称,经度,纬度,人数\n清水塘码头,113.1055,27.8655,12\n田心站,113.1602,27.9821,30\n"
 
@@ -46,7 +46,8 @@ def test_form_upload_shows_a_readable_error_for_a_bad_file(client, tmp_path):
 def test_form_flow_without_a_crs_then_with_one(client, app, tmp_path):
     login(client, "planner")
     path = shapefile_zip(sample_frame(), tmp_path, "noprj", drop=("prj",))
-    resp = client.post("/exchange/upload", data={"csrf_token": _csrf(client), "file": (open(path, "rb"), "noprj.zip")},
+    resp = client.post("/exchange/upload", data={"csrf_token": _csrf(client),
+                                                 "file": (io.BytesIO(path.read_bytes()), "noprj.zip")},
                        content_type="multipart/form-data")
     assert resp.status_code == 302
     page_url = resp.headers["Location"]

@@ -7,8 +7,8 @@ import pytest
 
 from gis_tracker.db import db
 from gis_tracker.services.cartography import html_snapshot, snapshot
-from tests.conftest import temporary_project
-from tests.web.map_helpers import log_in
+from tests.factories import temporary_project
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 XSS_NAME = "<img src=x onerror=alert('snap')>项目"

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from gis_tracker.db import db
 from gis_tracker.models import Project
-from tests.web.map_helpers import log_in
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import PASSWORD, login, unique
+from tests.factories import unique
+from tests.support.clients import PASSWORD, login
 
 SQLI = ["' OR '1'='1", "1; DROP TABLE projects; --", "name) FROM users; --", "1' AND pg_sleep(3) IS NULL --",
         "\" OR 1=1 --", "1 UNION SELECT password_hash FROM users"]

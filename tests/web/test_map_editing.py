@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from tests.conftest import login, unique
-from tests.web.map_helpers import api, click_at, feature_id, open_map, open_popup, pixel, view, wait_ready
+from tests.factories import unique
+from tests.support.browser import api, click_at, feature_id, open_map, open_popup, pixel, view, wait_ready
+from tests.support.clients import login
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<script>alert(1)</script>"

@@ -4,8 +4,8 @@ from sqlalchemy import func, literal, select
 
 from gis_tracker.db import db
 from gis_tracker.models import LayerFeature, UserLayer
-from tests.conftest import unique
-from tests.web.map_helpers import api, click_at, open_map, open_popup, wait_ready
+from tests.factories import unique
+from tests.support.browser import api, click_at, open_map, open_popup, wait_ready
 
 pytestmark = pytest.mark.browser
 D = 0.0012

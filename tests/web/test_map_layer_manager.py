@@ -4,8 +4,8 @@ from sqlalchemy import func, update
 
 from gis_tracker.db import db
 from gis_tracker.models import UserLayer
-from tests.conftest import unique
-from tests.web.map_helpers import click_at, open_map, view, wait_ready
+from tests.factories import unique
+from tests.support.browser import click_at, open_map, view, wait_ready
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import temporary_project
-from tests.web.map_helpers import log_in
+from tests.factories import temporary_project
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 XSS_NAME = "<img src=x onerror=alert(1)>"

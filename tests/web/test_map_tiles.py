@@ -1,7 +1,7 @@
 """A layer above the tile threshold is drawn from vector tiles, and from editable GeoJSON when zoomed in."""
 import pytest
 
-from tests.web.map_helpers import log_in
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 

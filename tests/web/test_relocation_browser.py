@@ -1,13 +1,13 @@
 """In Chromium (with the app's strict CSP): an officer changes a stage in the UI and sees it on the maps."""
 from urllib.parse import urlparse
 
+import pytest
+
 from gis_tracker.db import db
 from gis_tracker.models import Enterprise
 from gis_tracker.rules.stages import STAGE_COLOURS
-from tests.relocation_support import borrowed_enterprise
-from tests.web.map_helpers import log_in
-
-import pytest
+from tests.factories import borrowed_enterprise
+from tests.support.browser import log_in
 
 pytestmark = pytest.mark.browser
 

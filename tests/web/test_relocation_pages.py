@@ -1,7 +1,7 @@
 """Relocation pages over HTTP: every role may look, only officers and admins see the forms; filters work."""
 import pytest
 
-from tests.conftest import login
+from tests.support.clients import login
 
 PAGES = ["/relocation/", "/relocation/dashboard", "/relocation/ledger", "/relocation/?as_of=2017-01-01&sort=stage&desc=1",
          "/relocation/dashboard?as_of=2016-06-30"]
@@ -74,7 +74,7 @@ def test_ledger_import_through_the_pages_previews_then_commits(app, client, tmp_
 
     from openpyxl import Workbook
 
-    from tests.relocation_support import borrowed_enterprise
+    from tests.factories import borrowed_enterprise
 
     monkeypatch.setitem(app.config, "DATA_DIR", tmp_path)
     login(client, "relocation_officer")

@@ -33,7 +33,7 @@ class AuditFilter:
     date_to: date | None = None
 
     @classmethod
-    def from_args(cls, args) -> "AuditFilter":
+    def from_args(cls, args) -> AuditFilter:
         """Build a filter from query parameters; malformed dates → 400."""
         def text_arg(name: str) -> str | None:
             value = (args.get(name) or "").strip()

@@ -9,7 +9,7 @@ account and per address within the window.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -37,7 +37,7 @@ def begin_attempt(session: Session, username: str, address: str, *, max_failures
     counts too, so hammering keeps the door shut.
     """
     name = username.strip().lower()[:64]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     attempt = LoginAttempt(username=name, address=address[:64], succeeded=False, at=now)
     session.add(attempt)
     session.flush()

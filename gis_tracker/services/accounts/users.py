@@ -4,16 +4,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...access import ROLES
 from ...errors import BadParameter, Conflict, NotFound
 from ...models import ApiToken, User
-from ...access import ROLES
 from . import audit, throttle
 
 LOGGER = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def user_for_token(session: Session, token: str) -> User | None:
         select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.is_active:
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # Record use at most once a minute: a write on every API request would
     # serialise concurrent requests on this token's row.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
@@ -237,7 +237,7 @@ def revoke_token(session: Session, token_id: int, actor: User) -> ApiToken:
     if token is None or (actor.role != "admin" and token.user_id != actor.id):
         raise NotFound("令牌不存在", code="unknown_token")
     if token.revoked_at is None:
-        token.revoked_at = datetime.now(timezone.utc)
+        token.revoked_at = datetime.now(UTC)
         audit.record(session, username=actor.username, action="revoke_token", object_type="api_token",
                      object_id=token.id, after={"user_id": token.user_id, "prefix": token.prefix})
     session.commit()

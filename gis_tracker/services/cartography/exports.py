@@ -13,19 +13,22 @@ import logging
 import os
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import storage
+from ...db import db
 from ...errors import BadParameter, NotFound
-from ...models import Export
-from ..accounts import audit
-from ..platform import jobs
-from . import snapshot
 from ...i18n import gettext as _
+from ...i18n import pick
+from ...models import Export, Zone
+from ..accounts import audit
+from ..features import catalog
+from ..platform import jobs
+from . import html_snapshot, meeting_pack, snapshot, snapshot_data
 
 LOGGER = logging.getLogger(__name__)
 KINDS = ("snapshot", "html", "meeting_pack")
@@ -41,7 +44,7 @@ def store(session: Session, *, kind: str, fmt: str, title: str, params: dict, co
           username: str | None) -> Export:
     """Write ``content`` under the export directory and record it (commits)."""
     digest = hashlib.sha256(content).hexdigest()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     relative = f"{now:%Y/%m}/{digest[:16]}-{uuid.uuid4().hex[:8]}.{EXTENSIONS[fmt]}"
     target = storage.directory("exports") / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,8 +80,6 @@ def validate(session: Session, kind: str, params: dict) -> dict:
     if kind == "snapshot" and req.fmt == "html":
         kind = "html"
     snapshot.resolve_extent(session, req)  # unknown zone -> 404 now, not in the job
-    from . import snapshot_data
-
     snapshot_data.ordered_layer_ids(session, req.layers or None)
     if req.map_date is None:  # stored with the export, so the same parameters make the same file later
         req = snapshot.with_defaults(req, map_date=date.today())
@@ -90,8 +91,6 @@ def produce(session: Session, kind: str, params: dict, username: str | None, pro
     progress = progress or (lambda percent, message=None: None)
     params = validate(session, kind, params)
     if kind == "meeting_pack":
-        from . import meeting_pack
-
         as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else date.today()
         content = meeting_pack.render(session, as_of, progress=progress, title=params.get("title"))
         title = params.get("title") or meeting_pack.default_title(as_of)
@@ -99,8 +98,6 @@ def produce(session: Session, kind: str, params: dict, username: str | None, pro
     req = snapshot.SnapshotRequest.from_params(params)
     progress(10, _("读取图层"))
     if req.fmt == "html":
-        from . import html_snapshot
-
         content = html_snapshot.render(session, req)
         kind = "html"
     else:
@@ -112,8 +109,6 @@ def produce(session: Session, kind: str, params: dict, username: str | None, pro
 
 
 def _run_job(progress, kind: str, params: dict, username: str | None) -> dict:
-    from ...db import db
-
     row = produce(db.session, kind, params, username, progress)
     result = as_dict(row)
     result["download_url"] = f"/api/exports/{row.id}/file"  # no request here to build it with url_for
@@ -160,11 +155,6 @@ def as_dict(row: Export) -> dict:
 
 def form_options(session: Session) -> dict:
     """Return what the export form offers: zones by name, layers by id and title, papers, dpis."""
-    from ..features import catalog
-    from ...i18n import pick
-    from ...models import Zone
-    from . import snapshot_data
-
     zones = session.execute(select(Zone.name, Zone.level).where(Zone.deleted_at.is_(None))
                             .order_by(Zone.level.desc(), Zone.code)).all()
     available = catalog.all_collections(session)

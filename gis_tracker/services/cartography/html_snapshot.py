@@ -21,11 +21,12 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from sqlalchemy.orm import Session
 
-from ..features import catalog
 from ...config import PROJECT_ROOT
 from ...errors import AppError
+from ...models import District
 from ...spatial import cartography, measure
-from ..features import reads
+from ..features import catalog, reads
+from ..relocation import transitions
 from . import snapshot, snapshot_data
 
 LOGGER = logging.getLogger(__name__)
@@ -91,8 +92,6 @@ L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name(
 
 def _district_geojson(session: Session) -> dict | None:
     from sqlalchemy import func, select
-
-    from ...models import District
 
     text = session.scalar(select(func.ST_AsGeoJSON(func.ST_Transform(District.geom, 4326), 6)).limit(1))
     return {"type": "Feature", "geometry": json.loads(text), "properties": {}} if text else None
@@ -194,9 +193,7 @@ def render(session: Session, req: snapshot.SnapshotRequest) -> bytes:
     available = catalog.all_collections(session)
     overrides = None
     if req.as_of and "enterprises" in layer_ids:
-        from . import optional_sources
-
-        overrides = optional_sources.enterprise_stages_as_of(session, req.as_of)
+        overrides = transitions.stages_as_of(session, req.as_of)
     fmap = folium.Map(location=[(lonlat[1] + lonlat[3]) / 2, (lonlat[0] + lonlat[2]) / 2], zoom_start=12,
                       tiles=None, prefer_canvas=True, control_scale=False)
     fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
@@ -213,7 +210,8 @@ def render(session: Session, req: snapshot.SnapshotRequest) -> bytes:
         legend += data.pop("legend")
         if not data["features"]:
             continue
-        marker = folium.CircleMarker(radius=float(coll.style.get("radius", 5))) if "point" in coll.geometry_type.lower() else None
+        is_point = "point" in coll.geometry_type.lower()
+        marker = folium.CircleMarker(radius=float(coll.style.get("radius", 5))) if is_point else None
         group = folium.GeoJson(data, name=html.escape(coll.title), marker=marker,
                                style_function=lambda f: f["properties"]["_style"], embed=True)
         group.add_child(_TextPopups(coll.title))

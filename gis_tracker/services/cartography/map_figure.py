@@ -16,8 +16,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from matplotlib import colors as mcolors
-from matplotlib import font_manager
-from matplotlib import patheffects
+from matplotlib import font_manager, patheffects
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.patches import Rectangle
@@ -25,6 +24,7 @@ from matplotlib.path import Path
 
 from ...errors import AppError
 from ...spatial import cartography
+from .snapshot_data import DISTRICT_STYLE, LABELLED_LAYERS
 
 LOGGER = logging.getLogger(__name__)
 PREFERRED_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Serif CJK SC")
@@ -195,8 +195,6 @@ def draw_labels(ax, data, fontsize: float, dpi: float, keep_clear: list = ()) ->
     ``keep_clear`` lists data-space boxes (scale bar, north arrow) no label may cover.
     """
     candidates = []
-    from .snapshot_data import LABELLED_LAYERS
-
     for layer in data.layers:
         weight = LABELLED_LAYERS.get(layer.id, 0.5)
         for geom, label in zip(layer.geoms, layer.labels):
@@ -270,8 +268,6 @@ def draw_map(ax, data, dpi: float, fontsize: float, labels: bool = True,
     for i, layer in enumerate(data.layers):
         drawn[layer.id] = draw_layer(ax, layer, 2 + i)
     if data.district is not None:
-        from .snapshot_data import DISTRICT_STYLE
-
         s = cartography.print_style(DISTRICT_STYLE, "LineString")
         segs, _ = line_segments([data.district])
         ax.add_collection(LineCollection(segs, colors=[s.edge], linewidths=s.linewidth_pt,

@@ -3,8 +3,8 @@
 Pages: cover; table of contents; the district overview map; one page per
 top-level zone with the relocation-progress map (enterprises coloured by their
 stage on the as-of date) and a table of enterprises by stage; the open
-encroachment flags with a small map per project (only when flags exist in this
-database); the indicators table (only when indicators exist).  Every page but
+encroachment flags with a small map per project; the indicators table (when
+a land-cover or DEM raster is stored).  Every page but
 the cover carries its heading and "第 n 页 / 共 N 页".
 """
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -23,11 +23,14 @@ from matplotlib.figure import Figure
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...i18n import gettext as _
 from ...models import Enterprise, Project, Zone
 from ...rules.stages import STAGE_CODES, STAGE_LABELS
 from ...spatial import cartography
-from . import map_figure, optional_sources, snapshot
-from ...i18n import gettext as _
+from ..encroachment import flags as flag_service
+from ..exchange import zonal
+from ..relocation import transitions
+from . import map_figure, snapshot
 
 LOGGER = logging.getLogger(__name__)
 PAGE = cartography.paper_inches("A4", True)
@@ -160,7 +163,7 @@ def _zone_page(ctx: PackContext, zone: Zone) -> Page:
 
 
 def _flag_pages(ctx: PackContext) -> list[Page]:
-    flags = optional_sources.open_flags(ctx.session)
+    flags = flag_service.open_flags(ctx.session)
     by_project: dict[int, list] = {}
     for f in flags:
         by_project.setdefault(f.project_id, []).append(f)
@@ -208,8 +211,37 @@ def _flag_drawer(ctx: PackContext, chunk, heading: str, start: int):
     return draw
 
 
+@dataclass(frozen=True)
+class IndicatorTable:
+    """The indicators table of the pack: column headings and rows of display strings."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def indicator_table(session: Session, limit: int = 40) -> IndicatorTable | None:
+    """Return the plan's green indicators per zone from the stored rasters (None when none is stored)."""
+    result = zonal.indicators(session)
+    if not result["landcover_raster"] and not result["dem_raster"]:
+        return None
+    targets = result["targets"]
+    columns = ["片区", "层级"] + [f"{t['label']}（≥{t['minimum']:g}{t['unit']}）" for t in targets] + ["平均高程（m）"]
+    rows = []
+    for zone in result["zones"]:
+        values = {t["key"]: t for t in zone["targets"]}
+        row = [zone["name"], "片区" if zone["level"] == "zone" else "功能区"]
+        for t in targets:
+            got = values.get(t["key"], {})
+            value = got.get("value")
+            row.append("—" if value is None else f"{value:.1f}{'' if got.get('met') else ' ✗'}")
+        mean = (zone["dem"] or {}).get("mean_elevation")
+        row.append("—" if mean is None else f"{mean:.0f}")
+        rows.append(row)
+    return IndicatorTable(columns, rows[:limit]) if rows else None
+
+
 def _indicator_page(ctx: PackContext) -> Page | None:
-    table = optional_sources.indicators(ctx.session)
+    table = indicator_table(ctx.session)
     if table is None:
         return None
 
@@ -239,8 +271,7 @@ def plan(ctx: PackContext) -> list[Page]:
     zones = ctx.session.scalars(select(Zone).where(Zone.level == "zone", Zone.deleted_at.is_(None))
                                 .order_by(Zone.id)).all()
     pages += [_zone_page(ctx, z) for z in zones]
-    if optional_sources.flags_available(ctx.session):
-        pages += _flag_pages(ctx)
+    pages += _flag_pages(ctx)
     indicator = _indicator_page(ctx)
     if indicator is not None:
         pages.append(indicator)
@@ -252,7 +283,7 @@ def render(session: Session, as_of: date, progress=None, title: str | None = Non
     """Return the meeting pack for ``as_of`` as PDF bytes."""
     progress = progress or (lambda percent, message=None: None)
     ctx = PackContext(session, as_of, title or default_title(as_of))
-    ctx.stages = optional_sources.enterprise_stages_as_of(session, as_of)
+    ctx.stages = transitions.stages_as_of(session, as_of)
     buf = io.BytesIO()
     with matplotlib.rc_context(map_figure.rc_params()):
         pages = plan(ctx)

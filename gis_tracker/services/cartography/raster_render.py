@@ -1,11 +1,10 @@
 """Warp a stored raster layer onto a map frame with rasterio, ready to draw under the vectors.
 
-Raster layers are optional (another subsystem stores them); when none are
-recorded, :func:`load` returns None and the snapshot simply has no raster.
+Rasters are the ones data exchange stores (:mod:`..exchange.rasters`); a
+layer whose file is missing from disk is logged and left out of the map.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 
@@ -13,8 +12,11 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from ...db import STORAGE_SRID
+from ...models import Raster
 from ...spatial import cartography
-from . import optional_sources
+from ...spatial import raster as rmath
+from ..exchange import rasters
+from .snapshot_data import LegendEntry
 
 LOGGER = logging.getLogger(__name__)
 MAX_RASTER_PX = 2400
@@ -50,14 +52,8 @@ def _colourise(bands: np.ndarray, nodata_mask: np.ndarray) -> np.ndarray:
     return rgba
 
 
-def _scheme_colours(session: Session, layer_id: str, band: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
-    """Colour like the web map's raster overlay (land-cover classes, DEM ramp) when that service exists."""
-    try:
-        rasters = importlib.import_module("gis_tracker.services.exchange.rasters")
-        rmath = importlib.import_module("gis_tracker.spatial.raster")
-        raster = rasters.get(session, layer_id)
-    except Exception:  # noqa: BLE001 - no data-exchange rasters: fall back to a generic ramp
-        return None
+def _scheme_colours(raster: Raster, band: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """Colour like the web map's raster overlay: land-cover classes, the DEM ramp (None for imagery)."""
     values = np.where(mask, 0, band)
     if raster.kind == "landcover":
         rgba = rmath.classify_rgba(values.astype("int64"), rasters.scheme_of(raster), 0)
@@ -73,8 +69,12 @@ def _scheme_colours(session: Session, layer_id: str, band: np.ndarray, mask: np.
 def load(session: Session, layer_id: str, extent: cartography.Bbox, frame_in: tuple[float, float],
          dpi: float) -> RasterData | None:
     """Return raster ``layer_id`` warped onto ``extent`` at the frame's resolution, or None."""
-    source = next((r for r in optional_sources.raster_sources(session) if r.id == layer_id), None)
-    if source is None:
+    raster = rasters.find(session, layer_id)
+    if raster is None:
+        return None
+    path = rasters.path_of(raster)
+    if not path.exists():
+        LOGGER.error("raster %s: file %s is missing, left out of the map", layer_id, path)
         return None
     import rasterio
     from rasterio.crs import CRS
@@ -85,7 +85,7 @@ def load(session: Session, layer_id: str, extent: cartography.Bbox, frame_in: tu
     height = max(1, int(round(width * (extent[3] - extent[1]) / (extent[2] - extent[0]))))
     dst_transform = from_bounds(*extent, width, height)
     try:
-        with rasterio.open(source.path) as src:
+        with rasterio.open(path) as src:
             count = min(src.count, 3)
             out = np.zeros((count, height, width), dtype="float64")
             nodata = src.nodata if src.nodata is not None else np.nan
@@ -97,12 +97,10 @@ def load(session: Session, layer_id: str, extent: cartography.Bbox, frame_in: tu
         LOGGER.warning("raster %s could not be read: %s", layer_id, exc)
         return None
     mask = np.isnan(out).any(axis=0)
-    rgba = _scheme_colours(session, layer_id, out[0], mask)
+    rgba = _scheme_colours(raster, out[0], mask)
     if rgba is None:
         rgba = _colourise(np.nan_to_num(out), mask)
-    from .snapshot_data import LegendEntry
-
-    legend = [LegendEntry(layer_id, source.title, source.title, "polygon",
+    legend = [LegendEntry(layer_id, raster.title, raster.title, "polygon",
                           cartography.print_style({"color": "#8c6d31", "fillColor": "#c7b377",
                                                    "fillOpacity": 0.8, "weight": 0.5}, "MultiPolygon"))]
-    return RasterData(layer_id, source.title, rgba, (extent[0], extent[2], extent[1], extent[3]), 0.8, legend)
+    return RasterData(layer_id, raster.title, rgba, (extent[0], extent[2], extent[1], extent[3]), 0.8, legend)

@@ -19,11 +19,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
-from ..features import catalog
 from ...errors import BadParameter
-from ...spatial import cartography
-from . import map_figure, optional_sources, png_encode, raster_render, snapshot_data
 from ...i18n import gettext as _
+from ...spatial import cartography
+from ..features import catalog
+from ..relocation import transitions
+from . import map_figure, png_encode, raster_render, snapshot_data
 
 LOGGER = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class SnapshotRequest:
     stage_overrides: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_params(cls, params: dict) -> "SnapshotRequest":
+    def from_params(cls, params: dict) -> SnapshotRequest:
         """Build a request from form, JSON or CLI values; raise BadParameter with a clear message."""
         p = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         zone = str(p["zone"]).strip() if "zone" in p else None
@@ -203,7 +204,7 @@ def load_frame(session: Session, req: SnapshotRequest, frame_in: tuple[float, fl
     layers, rasters = [], []
     overrides = dict(req.stage_overrides)
     if req.as_of and "enterprises" in layer_ids and not overrides:
-        overrides = optional_sources.enterprise_stages_as_of(session, req.as_of)
+        overrides = transitions.stages_as_of(session, req.as_of)
     for cid in layer_ids:
         if cid in available:
             layers.append(snapshot_data.load_layer(session, available[cid], fitted, tolerance,

@@ -16,12 +16,12 @@ import shapely
 from sqlalchemy import func, inspect, null, or_, select
 from sqlalchemy.orm import Session
 
-from ..features import catalog
 from ...db import STORAGE_SRID, WGS84
 from ...errors import BadParameter, NotFound
 from ...models import District, Zone
 from ...spatial import cartography
-from . import optional_sources
+from ..exchange import rasters
+from ..features import catalog
 
 LOGGER = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def ordered_layer_ids(session: Session, wanted: tuple[str, ...] | None) -> list[
     available = catalog.all_collections(session)
     if not wanted:
         return [cid for cid in LAYER_ORDER if cid in available]
-    unknown = [cid for cid in wanted if cid not in available and not optional_sources.is_raster_layer(session, cid)]
+    unknown = [cid for cid in wanted if cid not in available and rasters.find(session, cid) is None]
     if unknown:
         raise BadParameter(f"未知图层：{', '.join(unknown)}", code="unknown_layer",
                            details={"known": sorted(available)})

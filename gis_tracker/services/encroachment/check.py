@@ -19,16 +19,16 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import has_request_context
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ... import sql
+from ...i18n import gettext
 from ...models import Project
 from ...models.encroachment import EncroachmentFlag, EncroachmentRule
 from ...rules import encroachment as rules
 from ...spatial.measure import SQUARE_METRES_PER_MU
 from ..features import write_events
-from ...i18n import gettext
 
 LOGGER = logging.getLogger(__name__)
 WATCHED_LAYERS = ("protected_areas", "water_bodies")
@@ -125,13 +125,6 @@ FROM unnest(CAST(:fids AS int[]), CAST(:actions AS text[]), CAST(:froms AS text[
 """
 
 
-def _username() -> str:
-    if has_request_context():
-        from ...security import current_username
-        return current_username() or SYSTEM_USER
-    return SYSTEM_USER
-
-
 def active_rules(session: Session) -> list[EncroachmentRule]:
     """Return the rules in force, in display order."""
     return list(session.scalars(select(EncroachmentRule).where(
@@ -183,7 +176,7 @@ def recheck(session: Session, project_ids: list[int] | None = None, rule_ids: li
 
     Returns the change report ``{"raised": [...], "changed": [...], "cleared": [...], "checked_projects"}``.
     """
-    username = username or _username()
+    username = username or SYSTEM_USER
     if project_ids is not None and not project_ids:
         return _report([], [], [], 0)
     chosen = [r for r in active_rules(session) if rule_ids is None or r.id in rule_ids]
@@ -289,10 +282,11 @@ def _report(raised, changed, cleared, checked: int) -> dict:
 def affected_by_feature(session: Session, layer: str, feature_id: int) -> list[int]:
     """Return projects near a protected feature's current geometry or flagged because of it."""
     reach = max([spec_of(r).reach_m for r in active_rules(session)] or [0.0])
-    table = {"protected_areas": "protected_areas", "water_bodies": "water_bodies"}[layer]
-    near = session.scalars(text(
-        f"SELECT p.id FROM projects p JOIN {table} t ON t.id = :fid "
-        "WHERE p.deleted_at IS NULL AND ST_DWithin(p.geom, t.geom, :reach)"),
+    if layer not in WATCHED_LAYERS:
+        raise ValueError(f"not a protected layer: {layer}")
+    near = session.scalars(text(sql.statement(
+        session, "SELECT p.id FROM projects p JOIN {table} t ON t.id = :fid "
+        "WHERE p.deleted_at IS NULL AND ST_DWithin(p.geom, t.geom, :reach)", table=layer)),
         {"fid": feature_id, "reach": reach}).all()
     flagged = session.scalars(select(EncroachmentFlag.project_id).where(
         EncroachmentFlag.features.contains([{"layer": layer, "id": feature_id}]))).all()
@@ -332,21 +326,22 @@ def flag_dict(flag: EncroachmentFlag, rule: EncroachmentRule) -> dict:
     }
 
 
-def _after_write(session: Session, collection_id: str, feature_id: int, action: str) -> dict | None:
+def _after_write(session: Session, collection_id: str, feature_id: int, action: str, username: str) -> dict | None:
     """Re-check after a save: the project itself, or the projects around a protected feature."""
     if collection_id == "projects":
-        report = recheck(session, project_ids=[feature_id])
+        report = recheck(session, project_ids=[feature_id], username=username)
         return {"flags": project_flags(session, feature_id), "encroachment_changes": report}
     if collection_id in WATCHED_LAYERS:
-        report = recheck(session, project_ids=affected_by_feature(session, collection_id, feature_id))
+        report = recheck(session, project_ids=affected_by_feature(session, collection_id, feature_id),
+                         username=username)
         return {"encroachment_changes": report}
     return None
 
 
-def _after_bulk(session: Session, collection_id: str) -> dict | None:
+def _after_bulk(session: Session, collection_id: str, username: str) -> dict | None:
     """Re-check every project after a bulk change of projects or a protected layer."""
     if collection_id in WATCHED_LAYERS or collection_id == "projects":
-        return {"encroachment_changes": recheck(session)}
+        return {"encroachment_changes": recheck(session, username=username)}
     return None
 
 

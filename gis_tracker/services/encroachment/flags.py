@@ -7,18 +7,19 @@ re-checks every project for that rule at once, returning the change report.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ...errors import BadParameter, Conflict, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+from ...i18n import gettext as _
 from ...models import Project, Zone
 from ...models.encroachment import EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule
 from ...rules import encroachment as rules
 from ..accounts import audit
 from . import check
-from ...i18n import gettext as _
 
 LOGGER = logging.getLogger(__name__)
 RULE_FIELDS = ("code", "name", "name_en", "layer", "feature_filter", "project_types", "relation", "distance_m",
@@ -59,13 +60,43 @@ def set_status(session: Session, flag_id: int, target: str, reason: str | None, 
     session.add(EncroachmentFlagEvent(flag_id=flag.id, username=username, action=target,
                                       from_status=flag.status, to_status=target, reason=reason))
     flag.status, flag.status_reason, flag.status_by = target, reason, username
-    flag.status_at = datetime.now(timezone.utc)
+    flag.status_at = datetime.now(UTC)
     flag.version += 1
     audit.record(session, username=username, action=f"flag_{target}", object_type="encroachment_flag",
                  object_id=flag.id, before=before, after={"status": target, "reason": reason})
     session.commit()
     rule = session.get(EncroachmentRule, flag.rule_id)
     return check.flag_dict(flag, rule)
+
+
+@dataclass(frozen=True)
+class OpenFlag:
+    """An open encroachment flag on a project, as the meeting pack lists it."""
+
+    project_id: int
+    project_name: str
+    rule: str
+    severity: str
+    overlap_m2: float
+    overlap_mu: float
+    overlap_pct: float
+    min_distance_m: float | None
+
+
+SEVERITY_RANK = {"violation": 0, "review": 1, "warning": 2}
+
+
+def open_flags(session: Session) -> list[OpenFlag]:
+    """Return the open, not cleared flags of live projects, worst first."""
+    rows = session.execute(
+        select(EncroachmentFlag, EncroachmentRule.name, Project.name.label("project_name"))
+        .join(EncroachmentRule, EncroachmentRule.id == EncroachmentFlag.rule_id)
+        .join(Project, Project.id == EncroachmentFlag.project_id)
+        .where(EncroachmentFlag.status == "open", EncroachmentFlag.cleared_at.is_(None), Project.deleted_at.is_(None))
+        .order_by(EncroachmentFlag.project_id, EncroachmentFlag.id)).all()
+    flags = [OpenFlag(r[0].project_id, r.project_name, r.name, r[0].severity, r[0].overlap_m2 or 0.0,
+                      r[0].overlap_mu or 0.0, r[0].overlap_pct or 0.0, r[0].min_distance_m) for r in rows]
+    return sorted(flags, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), f.project_id))
 
 
 def flag_history(session: Session, flag_id: int) -> list[dict]:
@@ -198,7 +229,7 @@ def update_rule(session: Session, rule_id: int, body: object, username: str,
         setattr(rule, key, values.get(key))
     rule.version += 1
     rule.updated_by = username
-    rule.updated_at = datetime.now(timezone.utc)
+    rule.updated_at = datetime.now(UTC)
     session.flush()
     audit.record(session, username=username, action="update", object_type="encroachment_rule",
                  object_id=rule.id, before=before, after=audit.jsonable(rule_dict(rule)))
@@ -212,7 +243,7 @@ def retire_rule(session: Session, rule_id: int, username: str, if_match: str | N
     rule = get_rule(session, rule_id, lock=True)
     _check_etag(rule_etag(rule), if_match)
     before = audit.jsonable(rule_dict(rule))
-    rule.deleted_at = datetime.now(timezone.utc)
+    rule.deleted_at = datetime.now(UTC)
     rule.deleted_by = username
     rule.active = False
     rule.version += 1

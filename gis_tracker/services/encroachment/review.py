@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import render_template
 from sqlalchemy import func, select, text
@@ -109,7 +109,7 @@ def _next_number(session: Session, year: int) -> tuple[int, str]:
 def issue(session: Session, project_id: int, username: str) -> ReviewReport:
     """Number, render and store a review report of the project as it is now; commit. The files are locked."""
     a = assess(session, project_id)
-    issued_at = datetime.now(timezone.utc)
+    issued_at = datetime.now(UTC)
     year = issued_at.astimezone().year
     seq, number = _next_number(session, year)
     html = render_html(a, number, issued_at, username)

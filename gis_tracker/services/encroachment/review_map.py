@@ -70,7 +70,8 @@ def cjk_font() -> font_manager.FontProperties:
 def load_extract(session: Session, project_id: int) -> MapExtract:
     """Fetch the project, its surroundings and its overlaps for the map extract."""
     row = session.execute(text(
-        "SELECT ST_AsBinary(geom) AS wkb, project_type, ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1 "
+        "SELECT ST_AsBinary(geom) AS wkb, project_type, "
+        "ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1 "
         "FROM projects WHERE id = :id"), {"id": project_id}).one()
     w, h = row.x1 - row.x0, row.y1 - row.y0
     margin = max(MIN_MARGIN_M, MARGIN_SHARE * max(w, h))

@@ -110,7 +110,8 @@ def render(a, number: str | None, issued_at: datetime | None, issued_by: str | N
         w.line("一、项目概况", size=11, bold=True)
         w.line(f"项目名称：{p['name']}　类型：{TYPE_LABELS.get(p['project_type'], p['project_type'])}"
                f"　所在片区：{p['zone_name'] or '—'}")
-        w.line(f"用地面积：{_fmt(p['area_m2'])} m²（{_fmt(p['area_mu'])} 亩）　总投资：{_fmt(p['investment_wan'], 0)} 万元")
+        w.line(f"用地面积：{_fmt(p['area_m2'])} m²（{_fmt(p['area_mu'])} 亩）"
+               f"　总投资：{_fmt(p['investment_wan'], 0)} 万元")
         if a.extract is not None:
             ax = w.image_axes(0.42)
             review_map.draw(ax, a.extract)

@@ -32,8 +32,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
-from ..features.catalog import Collection
+from ... import sql
 from ...db import STORAGE_SRID
+from ..features.catalog import Collection
 
 LOGGER = logging.getLogger(__name__)
 NULL = r"\N"
@@ -152,8 +153,10 @@ def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, Bas
         def copy_into(target: str) -> None:
             reader = _LazyCsv(chunks())
             try:
-                cursor.copy_expert(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
-                                   reader, size=1 << 16)
+                copy = sql.composed("COPY {target} (" + ", ".join("{c%d}" % i for i in range(len(columns)))
+                                    + f") FROM STDIN WITH (FORMAT csv, NULL '{NULL}')",
+                                    target=target, **{f"c{i}": c for i, c in enumerate(columns)})
+                cursor.copy_expert(copy, reader, size=1 << 16)
             except psycopg2.Error:
                 if reader.error is not None:  # the real cause, not "error in .read() call"
                     raise reader.error from None
@@ -179,7 +182,8 @@ def copy_features(session: Session, coll: Collection, rows: list[tuple[dict, Bas
             copy_into(table)
     finally:
         cursor.close()
-    LOGGER.info("copied %d features into %s%s", len(rows), coll.id, f" (own partition {partition})" if partition else "")
+    LOGGER.info("copied %d features into %s%s", len(rows), coll.id,
+                f" (own partition {partition})" if partition else "")
     return ids
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 
 import psycopg2
 import psycopg2.errors
@@ -22,18 +22,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..features import catalog
-from ... import storage
 from ...db import db
 from ...errors import AppError, Conflict, Unprocessable
+from ...i18n import gettext as _
 from ...models import DataImport, UserLayer
 from ...spatial import validate
 from ..accounts import audit
-from . import copy_loader, imports
-from ..features import write_events, tiles
-from ...importers import safe_parse
+from ..features import catalog, tiles, user_layers, write_events
 from ..features.attributes import check_properties
-from ...i18n import gettext as _
+from . import copy_loader, import_files
 
 LOGGER = logging.getLogger(__name__)
 BATCH = 5000
@@ -43,7 +40,8 @@ _FALSE = {"false", "0", "no", "n", "否", "f"}
 
 
 def _bad_value(index: int, field: str, value) -> Unprocessable:
-    return Unprocessable(f"第 {index + 1} 个要素的字段“{field}”的值 {str(value)[:40]!r} 无法转换为目标类型", code="invalid_property",
+    return Unprocessable(f"第 {index + 1} 个要素的字段“{field}”的值 {str(value)[:40]!r} 无法转换为目标类型",
+                         code="invalid_property",
                          details={"field": field, "feature": index + 1})
 
 
@@ -107,8 +105,6 @@ def _shape(geom, layer_type: str):
 
 
 def _create_layer(session: Session, plan: dict, username: str) -> UserLayer:
-    from ..features import user_layers  # the layers capability: reuse its description for the audit entry
-
     last = session.scalar(select(func.max(UserLayer.sort_order))) or 0
     layer = UserLayer(name=plan["name"], title=plan["title"], title_en=plan.get("title_en"),
                       geometry_type=plan["geometry_type"], fields=plan["fields"], style={},
@@ -193,7 +189,7 @@ def _insert(session: Session, coll: catalog.Collection, rows: list, username: st
 
 def _commit_import(session: Session, record: DataImport, progress) -> dict:
     plan = record.mapping or {}
-    data = json.loads(imports.features_file(record).read_text(encoding="utf-8"))
+    data = json.loads(import_files.features_file(record).read_text(encoding="utf-8"))
     progress(2, _("读取要素"))
     created = plan.get("kind") == "new"
     if created:
@@ -221,7 +217,7 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
                             code="constraint") from None
     progress(92, _("更新相关检查"))
     try:
-        extra = write_events.run_after_bulk(session, coll.id)
+        extra = write_events.run_after_bulk(session, coll.id, record.username)
         session.commit()
     except Exception:  # noqa: BLE001 - the data is stored; a failed re-check must not say otherwise
         LOGGER.exception("checks after import %s failed", record.id)
@@ -236,7 +232,7 @@ def _mark(import_id: int, **values) -> None:
     record = session.get(DataImport, import_id)
     for key, value in values.items():
         setattr(record, key, value)
-    record.updated_at = datetime.now(timezone.utc)
+    record.updated_at = datetime.now(dt.UTC)
     session.commit()
 
 
@@ -253,9 +249,9 @@ def run(progress, import_id: int) -> dict:
         LOGGER.exception("import %s failed", import_id)
         _mark(import_id, status="failed", error_code="internal_error",
               message=_("导入失败，未写入任何数据"))
-        safe_parse.cleanup(storage.directory("imports") / record.token)
+        import_files.remove(record)
         raise
     _mark(import_id, status="committed", result=result, message=None, error_code=None)
-    safe_parse.cleanup(storage.directory("imports") / record.token)
+    import_files.remove(record)
     LOGGER.info("import %s committed: %s features into %s", import_id, result["count"], result["collection"])
     return result

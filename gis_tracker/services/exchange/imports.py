@@ -13,7 +13,7 @@ import logging
 import re
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,18 +21,16 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ... import storage
-from ... import access
-from ..features import catalog
-from ... import importers
+from ... import access, importers, storage
 from ...errors import BadParameter, Conflict, Forbidden, NotFound, Unprocessable
+from ...i18n import gettext as _
+from ...importers import safe_parse
 from ...models import DataImport, Job, UserLayer
 from ...rules import layer_specs
 from ...spatial import validate
-from ..features import writes
+from ..features import catalog, writes
 from ..platform import jobs
-from ...importers import safe_parse
-from ...i18n import gettext as _
+from . import import_commit, import_files
 
 LOGGER = logging.getLogger(__name__)
 OPEN_STATES = ("previewed",)
@@ -40,15 +38,6 @@ OPEN_STATES = ("previewed",)
 KNOWN_NAMES = {"名称": "name", "名字": "name", "编码": "code", "代码": "code", "编号": "code", "类型": "kind",
                "类别": "category", "面积": "area", "备注": "remark", "说明": "description", "地址": "address",
                "人口": "population", "状态": "status", "日期": "date", "级别": "tier", "所属片区": "zone"}
-
-
-def _record_dir(record: DataImport) -> Path:
-    return storage.directory("imports") / record.token
-
-
-def features_file(record: DataImport) -> Path:
-    """Return the normalised-features file the parser wrote for ``record``."""
-    return _record_dir(record) / "features.json"
 
 
 def _source(directory: Path) -> Path:
@@ -158,12 +147,12 @@ def set_options(session: Session, user, import_id: int, options: dict) -> DataIm
     """Parse the upload again with new options (CRS, encoding, layer, columns) and keep the new preview."""
     record = _open(session, user, import_id)
     clean = importers.ImportOptions.from_dict({**record.options, **(options or {})}).as_dict()
-    directory = _record_dir(record)
+    directory = import_files.folder(record)
     safe_parse.cleanup(directory / "features.json")
     record.preview = _parse(session, directory, _source(directory), record.format, clean)
     record.options = clean
     record.message = record.error_code = None
-    record.updated_at = datetime.now(timezone.utc)
+    record.updated_at = datetime.now(UTC)
     session.commit()
     return record
 
@@ -179,17 +168,17 @@ def expire_stale(session: Session, hours: float | None = None) -> int:
     hours = float(current_app.config.get("IMPORT_PREVIEW_HOURS", 72)) if hours is None else hours
     if not hours > 0:
         raise BadParameter("小时数必须为正数", code="bad_hours")
-    cutoff = datetime.now(timezone.utc) - timedelta(hours=hours)
+    cutoff = datetime.now(UTC) - timedelta(hours=hours)
     stale = list(session.scalars(select(DataImport).where(DataImport.status.in_(OPEN_STATES),
                                                           DataImport.updated_at < cutoff)
                                  .with_for_update(skip_locked=True)))
     for record in stale:
         record.status = "expired"
         record.message = _(f"预览超过 {hours:g} 小时未导入，已清理，请重新上传")
-        record.updated_at = datetime.now(timezone.utc)
+        record.updated_at = datetime.now(UTC)
     session.commit()
     for record in stale:  # after the commit: a concurrent commit of one of them now sees "expired"
-        safe_parse.cleanup(_record_dir(record))
+        import_files.remove(record)
     if stale:
         LOGGER.info("expired %d import previews older than %g h", len(stale), hours)
     return len(stale)
@@ -199,9 +188,9 @@ def cancel(session: Session, user, import_id: int) -> DataImport:
     """Abandon an open import and remove its files."""
     record = _open(session, user, import_id)
     record.status = "cancelled"
-    record.updated_at = datetime.now(timezone.utc)
+    record.updated_at = datetime.now(UTC)
     session.commit()
-    safe_parse.cleanup(_record_dir(record))
+    import_files.remove(record)
     return record
 
 
@@ -301,14 +290,14 @@ def _plan_existing(session: Session, user, record: DataImport, target: str, body
     allowed = validate.GEOMETRY_FAMILIES.get(coll.geometry_type, {coll.geometry_type})
     wrong = [k for k in record.preview.get("geometry_types", {}) if k not in allowed]
     if wrong:
-        raise Unprocessable(f"图层“{coll.title}”要求 {coll.geometry_type}，文件含 {', '.join(wrong)}", code="wrong_geometry_type")
+        raise Unprocessable(f"图层“{coll.title}”要求 {coll.geometry_type}，文件含 {', '.join(wrong)}",
+                            code="wrong_geometry_type")
     return {"kind": "existing", "collection": coll.id, "mapping": mapping}
 
 
 def commit(session: Session, user, import_id: int, body: dict | None,
            wait: bool | None = None) -> tuple[DataImport, Job]:
     """Check the mapping and start the commit job (inline for small files); return the import and job."""
-    from . import import_commit
 
     body = body if isinstance(body, dict) else {}
     record = _open(session, user, import_id)
@@ -318,13 +307,13 @@ def commit(session: Session, user, import_id: int, body: dict | None,
     plan = (_plan_new_layer(session, user, record, body) if target == "new"
             else _plan_existing(session, user, record, target, body))
     plan["repair"] = repair
-    if not features_file(record).exists():
+    if not import_files.features_file(record).exists():
         raise Conflict("导入文件已不存在，请重新上传", code="import_gone")
     record.status = "committing"
     record.target = plan.get("collection") or plan.get("name")
     record.mapping = plan
     record.message = record.error_code = None
-    record.updated_at = datetime.now(timezone.utc)
+    record.updated_at = datetime.now(UTC)
     session.commit()
     inline = wait if wait is not None else (
         record.preview.get("feature_count", 0) <= current_app.config["IMPORT_INLINE_FEATURES"])

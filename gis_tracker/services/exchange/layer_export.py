@@ -17,11 +17,10 @@ import shapely
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..features import catalog
 from ... import exporters
 from ...errors import BadParameter, Unprocessable
 from ...i18n import pick
-from ..features import reads
+from ..features import catalog, reads
 from ..features.reads import ItemQuery
 
 LOGGER = logging.getLogger(__name__)
@@ -45,7 +44,8 @@ def check_format(fmt: str | None) -> exporters.Exporter:
     """Return the exporter for ``fmt`` or raise 400 listing the formats."""
     exporter = exporters.get(fmt or "")
     if exporter is None:
-        raise BadParameter(f"不支持的导出格式 {str(fmt)[:20]!r}，可选：{', '.join(exporters.names())}", code="bad_format", details={"parameter": "format"})
+        raise BadParameter(f"不支持的导出格式 {str(fmt)[:20]!r}，可选：{', '.join(exporters.names())}",
+                           code="bad_format", details={"parameter": "format"})
     return exporter
 
 

@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,15 +24,16 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ... import storage
-from ... import access
+from ... import access, storage
 from ...config import PROJECT_ROOT
 from ...errors import BadParameter, Conflict, Forbidden, NotFound, Unprocessable
+from ...importers import safe_parse
 from ...models import Raster
 from ...spatial import crs as crsmod
 from ...spatial import raster as rmath
 from ..accounts import audit
-from ...importers import safe_parse
+from ..features import writes
+from .zones import zone_shapes
 
 LOGGER = logging.getLogger(__name__)
 OVERLAY_MAX_SIDE = 1024
@@ -68,7 +69,8 @@ def ingest(session: Session, username: str, source: Path, *, name: str, title: s
            crs: str | None = None, scheme: str | None = None, filename: str | None = None) -> Raster:
     """Check ``source`` in the isolated parser, store it as a COG and record it (one transaction)."""
     if not NAME.match(name or ""):
-        raise BadParameter("栅格名须为 2–63 位小写字母、数字或下划线，以字母开头", code="bad_name", details={"field": "name"})
+        raise BadParameter("栅格名须为 2–63 位小写字母、数字或下划线，以字母开头", code="bad_name",
+                           details={"field": "name"})
     if session.scalar(select(Raster.id).where(Raster.name == name)) is not None:
         raise Conflict(f"栅格名 {name} 已被使用", code="duplicate", details={"field": "name"})
     if kind == "landcover" and (scheme or "shifeng") not in rmath.LANDCOVER_SCHEMES:
@@ -105,13 +107,12 @@ def ingest(session: Session, username: str, source: Path, *, name: str, title: s
 
 
 def _check_on_district(session: Session, lonlat: list[float]) -> None:
-    from ..features import writes
-
     box = tuple(lonlat)
     finite = all(np.isfinite(v) for v in box) and -180 <= box[0] <= 180 and -90 <= box[1] <= 90
     warning = crsmod.outside_district_warning(box, writes.district_bounds(session)) if finite else "x"
     if warning:
-        raise Unprocessable("栅格不在石峰区范围内：坐标系是否选错？", code="outside_district", details={"bounds": list(box)})
+        raise Unprocessable("栅格不在石峰区范围内：坐标系是否选错？", code="outside_district",
+                            details={"bounds": list(box)})
 
 
 def upload(session: Session, user, filename: str, stream: BinaryIO, *, name: str, title: str, kind: str,
@@ -139,6 +140,11 @@ def list_rasters(session: Session) -> list[Raster]:
     return list(session.scalars(select(Raster).where(Raster.deleted_at.is_(None)).order_by(Raster.id.desc())))
 
 
+def find(session: Session, name: str) -> Raster | None:
+    """Return the raster named ``name``, or None."""
+    return session.scalar(select(Raster).where(Raster.name == name))
+
+
 def get(session: Session, name: str) -> Raster:
     """Return the live raster ``name`` or raise 404."""
     raster = session.scalar(select(Raster).where(Raster.name == name, Raster.deleted_at.is_(None)))
@@ -152,7 +158,7 @@ def delete(session: Session, user, name: str) -> None:
     if user.role != "admin":
         raise Forbidden("只有管理员可以删除栅格")
     raster = get(session, name)
-    raster.deleted_at = datetime.now(timezone.utc)
+    raster.deleted_at = datetime.now(UTC)
     raster.deleted_by = user.username
     audit.record(session, username=user.username, action="delete", object_type="raster", object_id=name,
                  before={"title": raster.title, "file": raster.file_name})
@@ -257,7 +263,6 @@ def clip_to_zone(session: Session, raster: Raster, zone_code: str) -> tuple[byte
     import rasterio.mask
     from rasterio.io import MemoryFile
 
-    from .zonal import zone_shapes
 
     shapes = zone_shapes(session, raster.crs, codes=[zone_code])
     if not shapes:

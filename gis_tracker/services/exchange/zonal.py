@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import shapely
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ... import access
 from ...errors import BadParameter, Forbidden, NotFound
@@ -23,26 +23,9 @@ from ...spatial import crs as crsmod
 from ...spatial import raster as rmath
 from ..accounts import audit
 from . import rasters
+from .zones import zone_shapes
 
 LOGGER = logging.getLogger(__name__)
-
-
-def zone_shapes(session: Session, target_crs: str, codes: list[str] | None = None) -> list[dict]:
-    """Return zones (code, name, level, parent) with geometry in ``target_crs``, parents first."""
-    parent = aliased(Zone)
-    stmt = (select(Zone.id, Zone.code, Zone.name, Zone.level, parent.code.label("parent_code"),
-                   func.ST_AsBinary(Zone.geom).label("wkb"), func.ST_Area(Zone.geom).label("area"))
-            .outerjoin(parent, parent.id == Zone.parent_id)
-            .where(Zone.deleted_at.is_(None)).order_by(func.coalesce(parent.code, Zone.code), Zone.level.desc(),
-                                                       Zone.code))
-    if codes:
-        stmt = stmt.where(Zone.code.in_(codes))
-    out = []
-    for row in session.execute(stmt):
-        geom = crsmod.transform(shapely.from_wkb(bytes(row.wkb)), crsmod.STORAGE_CRS, target_crs)
-        out.append({"id": row.id, "code": row.code, "name": row.name, "level": row.level,
-                    "parent_code": row.parent_code, "area_m2": float(row.area), "geom": geom})
-    return out
 
 
 def _window(ds, geom, pad: int = 1):
@@ -153,7 +136,7 @@ def set_population(session: Session, user, zone_code: str, population: object, y
         session.add(row)
     else:
         row.population, row.year, row.version = value, year_value, row.version + 1
-        row.updated_by, row.updated_at = user.username, datetime.now(timezone.utc)
+        row.updated_by, row.updated_at = user.username, datetime.now(UTC)
     audit.record(session, username=user.username, action="set_population", object_type="zone",
                  object_id=zone.code, before=before, after={"population": value, "year": year_value})
     session.commit()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from .catalog import Collection, Field
 from ...errors import BadParameter, Unprocessable
+from .catalog import Collection, Field
 
 MAX_TEXT = 4000
 

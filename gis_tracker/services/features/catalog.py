@@ -6,15 +6,18 @@ the editing forms, so a field is declared once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from ... import access
+from ...errors import NotFound
 from ...models import Enterprise, LayerFeature, Project, ProtectedArea, UserLayer, WaterBody, Zone
 from ...rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
+from .encroachment_collection import encroachments_collection
 
 
 @dataclass(frozen=True)
@@ -236,8 +239,6 @@ def _build() -> dict[str, Collection]:
         ),
         style={"color": "#7a3e9d", "weight": 2, "fillColor": "#c39bd3", "fillOpacity": 0.45},
     )
-    from .encroachment_collection import encroachments_collection  # the overlaps of encroachment flags
-
     encroachments = encroachments_collection(Collection, Field)
     return {c.id: c for c in (zones, enterprises, protected, water, projects, encroachments)}
 
@@ -299,8 +300,6 @@ def get(collection_id: str, session=None) -> Collection | None:
 
 def require(collection_id: str, session) -> Collection:
     """Return the collection ``collection_id`` (user layers included), or raise 404 ``unknown_collection``."""
-    from ...errors import NotFound
-
     found = get(collection_id, session)
     if found is None:
         raise NotFound(f"集合 {collection_id[:60]!r} 不存在", code="unknown_collection")

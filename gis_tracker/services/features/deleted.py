@@ -7,10 +7,10 @@ import logging
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from .catalog import Collection
 from ...db import WGS84
 from ...errors import Forbidden
 from ...models import User
+from .catalog import Collection
 from .reads import COORDINATE_DECIMALS, _properties_expr
 
 LOGGER = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from shapely.geometry.base import BaseGeometry
 
 from ...db import WGS84
 from ...errors import BadParameter, Unprocessable
-from ...spatial import measure, split as splitting, validate
+from ...spatial import measure, validate
+from ...spatial import split as splitting
 
 LOGGER = logging.getLogger(__name__)
 COORDINATE_DECIMALS = 7

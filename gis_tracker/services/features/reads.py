@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Text, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from .catalog import Collection
 from ...db import STORAGE_SRID, WGS84
+from .catalog import Collection
 
 LOGGER = logging.getLogger(__name__)
 COORDINATE_DECIMALS = 7

@@ -16,11 +16,11 @@ import logging
 from sqlalchemy import Text, cast, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from .catalog import Collection
 from ...db import STORAGE_SRID
 from ...errors import NotFound
 from ...models import FeatureVersion
 from . import write_events
+from .catalog import Collection
 
 LOGGER = logging.getLogger(__name__)
 EXTENT = 4096
@@ -112,7 +112,8 @@ def _bump_epoch(session: Session, collection_id: str) -> None:
         "ON CONFLICT (collection) DO UPDATE SET epoch = tile_epochs.epoch + 1"), {"c": collection_id})
 
 
-def invalidate_feature(session: Session, collection_id: str, feature_id: int, action: str) -> None:
+def invalidate_feature(session: Session, collection_id: str, feature_id: int, action: str,
+                       username: str | None = None) -> None:
     """Drop cached tiles touching the feature's current and previous geometry (write hook)."""
     _bump_epoch(session, collection_id)
     versions = (select(FeatureVersion.geom.label("geom"))
@@ -128,7 +129,7 @@ def invalidate_feature(session: Session, collection_id: str, feature_id: int, ac
     return None
 
 
-def invalidate_collection(session: Session, collection_id: str) -> None:
+def invalidate_collection(session: Session, collection_id: str, username: str | None = None) -> None:
     """Drop every cached tile of a collection (bulk-change hook)."""
     _bump_epoch(session, collection_id)
     session.execute(text("DELETE FROM tile_cache WHERE collection = :c"), {"c": collection_id})

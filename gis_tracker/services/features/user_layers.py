@@ -7,17 +7,17 @@ change is one transaction with its audit entry.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import access
-from . import catalog
 from ...errors import BadParameter, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from ...models import User, UserLayer
 from ...rules import layer_specs
 from ..accounts import audit
+from . import catalog
 
 LOGGER = logging.getLogger(__name__)
 ORDER_STEP = 10
@@ -131,7 +131,7 @@ def update(session: Session, user: User, name: str, body: object, if_match: str 
         layer.hidden = body["hidden"]
     layer.version += 1
     layer.updated_by = user.username
-    layer.updated_at = datetime.now(timezone.utc)
+    layer.updated_at = datetime.now(UTC)
     session.flush()
     audit.record(session, username=user.username, action="update_layer", object_type="user_layer",
                  object_id=name, before=before, after=describe(layer))
@@ -156,7 +156,7 @@ def reorder(session: Session, user: User, body: object) -> list[dict]:
             layer.sort_order = position * ORDER_STEP
             layer.version += 1
             layer.updated_by = user.username
-            layer.updated_at = datetime.now(timezone.utc)
+            layer.updated_at = datetime.now(UTC)
     audit.record(session, username=user.username, action="reorder_layers", object_type="user_layer",
                  before={"order": before}, after={"order": {n: layers[n].sort_order for n in layers}})
     session.commit()

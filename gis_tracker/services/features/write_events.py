@@ -1,16 +1,17 @@
 """Extension point: other capabilities react to feature writes inside the same transaction.
 
-A hook is ``fn(session, collection_id, feature_id, action) -> dict | None``;
+A hook is ``fn(session, collection_id, feature_id, action, username) -> dict | None``
+(``username``: who made the write, for the records the hook writes in turn);
 what it returns is merged into the write's response (e.g. encroachment
 flags of a saved project).  Hooks must not commit.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-AfterWrite = Callable[[Session, str, int, str], "dict | None"]
+AfterWrite = Callable[[Session, str, int, str, str], "dict | None"]
 _AFTER_WRITE: list[AfterWrite] = []
 
 
@@ -21,32 +22,32 @@ def register_after_write(fn: AfterWrite) -> AfterWrite:
     return fn
 
 
-def run_after_write(session: Session, collection_id: str, feature_id: int, action: str) -> dict:
+def run_after_write(session: Session, collection_id: str, feature_id: int, action: str, username: str) -> dict:
     """Run every hook and merge their results."""
     extra: dict = {}
     for fn in _AFTER_WRITE:
-        result = fn(session, collection_id, feature_id, action)
+        result = fn(session, collection_id, feature_id, action, username)
         if result:
             extra.update(result)
     return extra
 
 
-AfterBulk = Callable[[Session, str], "dict | None"]
+AfterBulk = Callable[[Session, str, str], "dict | None"]
 _AFTER_BULK: list[AfterBulk] = []
 
 
 def register_after_bulk(fn: AfterBulk) -> AfterBulk:
-    """Register ``fn(session, collection_id)`` to run after a bulk change (import, re-import)."""
+    """Register ``fn(session, collection_id, username)`` to run after a bulk change (import, re-import)."""
     if fn not in _AFTER_BULK:
         _AFTER_BULK.append(fn)
     return fn
 
 
-def run_after_bulk(session: Session, collection_id: str) -> dict:
+def run_after_bulk(session: Session, collection_id: str, username: str) -> dict:
     """Run every bulk hook for ``collection_id`` and merge their results (e.g. a change report)."""
     extra: dict = {}
     for fn in _AFTER_BULK:
-        result = fn(session, collection_id)
+        result = fn(session, collection_id, username)
         if result:
             extra.update(result)
     return extra

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
@@ -20,14 +20,23 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .catalog import Collection
 from ...db import STORAGE_SRID, WGS84
-from ...errors import BadParameter, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+from ...errors import (
+    BadParameter,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unprocessable,
+)
 from ...models import District, FeatureVersion, User
 from ...spatial import validate
+from ...spatial.measure import reproject
 from ..accounts import audit
 from . import reads, write_events
 from .attributes import check_properties
+from .catalog import Collection
 
 LOGGER = logging.getLogger(__name__)
 FALLBACK_BOUNDS = (112.95, 27.75, 113.35, 28.12)
@@ -148,7 +157,7 @@ def _finish(session: Session, coll: Collection, row, action: str, user: User, be
     after = _snapshot(session, coll, row) if action != "delete" else {"deleted": True}
     audit.record(session, username=user.username, action=action, object_type=coll.id,
                  object_id=row.id, before=before, after=after)
-    extra = write_events.run_after_write(session, coll.id, row.id, action)
+    extra = write_events.run_after_write(session, coll.id, row.id, action, user.username)
     fid, version = row.id, row.version
     _commit(session)
     found = reads.get_item(session, coll, fid) if action != "delete" else None
@@ -230,7 +239,7 @@ def update(session: Session, coll: Collection, fid: int, body: object, user: Use
     _apply_properties(coll, row, clean, replace=replace)
     row.version += 1
     row.updated_by = user.username
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     return _finish(session, coll, row, "update", user, before)
 
 
@@ -240,7 +249,7 @@ def delete(session: Session, coll: Collection, fid: int, user: User, if_match: s
     row = _locked_row(session, coll, fid)
     _check_if_match(session, coll, row, if_match)
     before = _snapshot(session, coll, row)
-    row.deleted_at = datetime.now(timezone.utc)
+    row.deleted_at = datetime.now(UTC)
     row.deleted_by = user.username
     row.version += 1
     return _finish(session, coll, row, "delete", user, before)
@@ -257,7 +266,7 @@ def restore_deleted(session: Session, coll: Collection, fid: int, user: User) ->
     row.deleted_by = None
     row.version += 1
     row.updated_by = user.username
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     return _finish(session, coll, row, "restore", user, {"deleted": True})
 
 
@@ -280,7 +289,7 @@ def restore_version(session: Session, coll: Collection, fid: int, version: int, 
     row.geom = select(FeatureVersion.geom).where(FeatureVersion.id == old.id).scalar_subquery()
     row.version += 1
     row.updated_by = user.username
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     return _finish(session, coll, row, "update", user, before)
 
 
@@ -332,7 +341,7 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     row.geom = _geom_expr(geoms[0])
     row.version += 1
     row.updated_by = user.username
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     session.flush()
     _keep_version(session, coll, row, "split", user.username)
     created = []
@@ -350,7 +359,8 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
         created.append(new)
     audit.record(session, username=user.username, action="split", object_type=coll.id, object_id=row.id,
                  before=before, after={**_snapshot(session, coll, row), "split_into": [n.id for n in created]})
-    saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id, "update" if r is row else "create"))
+    saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id, "update" if r is row else "create",
+                                                      user.username))
              for r in (row, *created)]
     _commit(session)
     results = []
@@ -400,8 +410,6 @@ def _next_free(session: Session, column, value: str, taken: set[str]) -> str:
 
 def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[BaseGeometry]) -> None:
     """Refuse parts that overlap, stray outside the feature or do not add up to it (EPSG:4547 m²)."""
-    from ...spatial.measure import reproject
-
     whole = shapely.make_valid(shapely.from_wkb(bytes(session.scalar(
         select(func.ST_AsBinary(coll.model.geom)).where(coll.model.id == row.id)))))
     pieces = [shapely.make_valid(reproject(g, WGS84, STORAGE_SRID)) for g in geoms]  # valid after rounding too
@@ -413,4 +421,5 @@ def _check_parts_make_up(session: Session, coll: Collection, row, geoms: list[Ba
     if (min(areas) <= 0 or abs(total - whole.area) > tolerance or union.area < total * 0.999
             or union.symmetric_difference(whole).area > tolerance or outside > 0):
         raise Unprocessable(
-            f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²）", code="bad_split", details={"field": "parts"})
+            f"各部分（合计 {total:,.0f} m²）须互不重叠、恰好拼成原要素（{whole.area:,.0f} m²）", code="bad_split",
+            details={"field": "parts"})

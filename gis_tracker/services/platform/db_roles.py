@@ -17,22 +17,16 @@ covered too.  Both are idempotent.
 from __future__ import annotations
 
 import logging
-import re
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from ... import sql
 
 LOGGER = logging.getLogger(__name__)
 
 APPEND_ONLY_TABLES = ("audit_log",)
 PARTITION_FUNCTIONS = ("layer_partition_begin(integer)", "layer_partition_attach(integer)")
-_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def _quoted(role: str) -> str:
-    if not _ROLE_NAME.match(role):
-        raise ValueError(f"unexpected database role name {role!r}")
-    return f'"{role}"'
 
 
 def role_exists(conn: Connection, role: str) -> bool:
@@ -42,31 +36,32 @@ def role_exists(conn: Connection, role: str) -> bool:
 
 def grant_app_role(conn: Connection, role: str) -> None:
     """Give ``role`` data access to every table, append-only on the audit trail."""
-    r = _quoted(role)
     owner = conn.scalar(text("SELECT current_user"))
     if owner == role:
         LOGGER.warning("migrations run as the app role %s: the audit trail relies on the trigger only", role)
         return
-    statements = [
-        f"GRANT USAGE ON SCHEMA public TO {r}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
-        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {r}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {r}",
-    ]
+    statements = [(template, {"role": role}) for template in (
+        "GRANT USAGE ON SCHEMA public TO {role}",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role}",
+    )]
     for function in PARTITION_FUNCTIONS:  # owner functions the bulk import calls (migration 0012)
         if conn.scalar(text("SELECT to_regprocedure(:f) IS NOT NULL"), {"f": function}):
             # Again every time: a restore without privileges (pg_restore --no-privileges) leaves
             # functions executable by PUBLIC.
-            statements.append(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
-            statements.append(f"GRANT EXECUTE ON FUNCTION {function} TO {r}")
+            name, args = function.split("(", 1)
+            statements.append(("REVOKE ALL ON FUNCTION {fn}(" + args + " FROM PUBLIC", {"fn": name}))
+            statements.append(("GRANT EXECUTE ON FUNCTION {fn}(" + args + " TO {role}", {"fn": name, "role": role}))
     for table in APPEND_ONLY_TABLES:
         exists = conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"public.{table}"})
         if exists:
-            statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {table} FROM {r}")
-            statements.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC")
-    for statement in statements:
-        conn.execute(text(statement))
+            statements.append(("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {table} FROM {role}",
+                               {"table": table, "role": role}))
+            statements.append(("REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC", {"table": table}))
+    for template, names in statements:
+        conn.execute(text(sql.statement(conn, template, **names)))
     LOGGER.info("granted table access to %s (append-only on %s)", role, ", ".join(APPEND_ONLY_TABLES))
 
 

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ...errors import AppError, NotFound
-from ...models.job import Job
 from ...i18n import gettext as _
+from ...models import DataImport
+from ...models.job import Job
 
 LOGGER = logging.getLogger(__name__)
 Progress = Callable[[int, str | None], None]
@@ -43,7 +44,7 @@ def _update(app: Flask, job_id: int, **values) -> None:
             job = session.get(Job, job_id)
             for key, value in values.items():
                 setattr(job, key, value)
-            job.heartbeat_at = datetime.now(timezone.utc)
+            job.heartbeat_at = datetime.now(UTC)
             session.commit()
 
 
@@ -71,14 +72,14 @@ def _run_guarded(app: Flask, job_id: int, fn: Callable[..., dict], params: dict)
         with app.app_context():
             result = fn(progress, **params)
         _update(app, job_id, status="done", progress=100, result=result,
-                finished_at=datetime.now(timezone.utc))
+                finished_at=datetime.now(UTC))
     except AppError as exc:
         _update(app, job_id, status="failed", message=exc.message, error_code=exc.code,
-                finished_at=datetime.now(timezone.utc))
+                finished_at=datetime.now(UTC))
     except Exception:  # noqa: BLE001 - a job must always end in a final state
         LOGGER.exception("job %s failed", job_id)
         _update(app, job_id, status="failed", message=_("任务失败，请联系管理员"),
-                error_code="internal_error", finished_at=datetime.now(timezone.utc))
+                error_code="internal_error", finished_at=datetime.now(UTC))
 
 
 def start(session: Session, kind: str, fn: Callable[..., dict], params: dict, username: str | None,
@@ -99,10 +100,8 @@ def start(session: Session, kind: str, fn: Callable[..., dict], params: dict, us
 
 def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
     """Mark queued/running jobs silent for ``minutes`` as failed, reopen their imports; return their ids."""
-    from ...models import DataImport
-
     minutes = float(current_app.config.get("JOB_STALE_MINUTES", 5)) if minutes is None else minutes
-    cutoff = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    cutoff = datetime.now(UTC) - timedelta(minutes=minutes)
     candidates = list(session.scalars(
         select(Job).where(Job.status.in_(("queued", "running")),
                           func.coalesce(Job.heartbeat_at, Job.created_at) < cutoff)
@@ -110,7 +109,7 @@ def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
     # Only jobs whose worker is gone: a live worker holds its job's advisory lock (see _run).
     stale = [job for job in candidates
              if session.scalar(select(func.pg_try_advisory_xact_lock(JOB_LOCK_SPACE, job.id)))]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for job in stale:
         job.status, job.error_code, job.finished_at = "failed", "interrupted", now
         job.message = _("任务中断（服务曾重启），未写入任何数据，请重新发起")

@@ -51,7 +51,7 @@ class Allowlist:
     networks: tuple
 
     @classmethod
-    def parse(cls, text: str) -> "Allowlist":
+    def parse(cls, text: str) -> Allowlist:
         """Parse ``OUTBOUND_ALLOWLIST`` (names, IPs and CIDR networks, comma-separated)."""
         hosts, networks = set(), []
         for entry in (e.strip().lower() for e in (text or "").split(",")):

@@ -100,7 +100,8 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
             created_by=LOADER, updated_by=LOADER))
     counts["projects"] = len(projects)
     session.flush()
-    checked = write_events.run_after_bulk(session, "projects")  # first encroachment check of the loaded projects
+    # The first encroachment check of the loaded projects.
+    checked = write_events.run_after_bulk(session, "projects", LOADER)
     if "encroachment_changes" in checked:
         counts["encroachment_flags"] = checked["encroachment_changes"]["counts"]["raised"]
     audit.record(session, username=LOADER, action="load_sample", object_type="dataset",

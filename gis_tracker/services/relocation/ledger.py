@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ... import access
 from ...errors import Forbidden, Unprocessable
+from ...i18n import gettext
 from ...models import Enterprise, User
 from ...rules import relocation as rules
 from ...rules.stages import PATH_LABELS, STAGE_CODES, STAGE_LABELS, stage_index
@@ -25,9 +26,8 @@ from ..accounts import audit
 from ..features import write_events
 from . import ledger_format
 from .ledger_format import LedgerDate, LedgerRow, parse_date
-from .transitions import TransitionInput, apply_transition, last_date, state
 from .status import EnterpriseFilter, filtered
-from ...i18n import gettext
+from .transitions import TransitionInput, apply_transition, last_date, state
 
 LOGGER = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ def plan_row(session: Session, row: LedgerRow, today: date) -> tuple[RowPlan, En
     for code_, found in dates.items():
         if stage_index(code_) <= stage_index(ent.stage) and code_ in (ent.stage_dates or {}) \
                 and not _same_day(ent.stage_dates.get(code_), found):
-            plan.warnings.append(gettext(f"{STAGE_LABELS[code_]}日期与系统不一致（台账 {found.text}，系统 {ent.stage_dates[code_]}），未修改"))
+            plan.warnings.append(gettext(
+                f"{STAGE_LABELS[code_]}日期与系统不一致（台账 {found.text}，系统 {ent.stage_dates[code_]}），未修改"))
     if stage_index(stage) < stage_index(ent.stage):
         plan.problems.append(gettext(f"台账阶段“{STAGE_LABELS[stage]}”早于系统当前阶段“{STAGE_LABELS[ent.stage]}”；退回须在企业页面填写理由"))
         return plan, ent
@@ -284,7 +285,7 @@ def commit(session: Session, filename: str, data: bytes, user: User) -> LedgerPr
         audit.record(session, username=user.username, action="ledger_import", object_type="enterprises",
                      object_id=None, after={"filename": filename[:200], "transitions": result.change_count,
                                             "rows": len(result.rows)})
-        write_events.run_after_bulk(session, "enterprises")
+        write_events.run_after_bulk(session, "enterprises", user.username)
     session.commit()
     LOGGER.info("ledger %s: %d transitions by %s", filename, result.change_count, user.username)
     return result

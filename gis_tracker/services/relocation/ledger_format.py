@@ -13,9 +13,9 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
@@ -249,7 +249,7 @@ def read(filename: str, data: bytes) -> LedgerSheet:
     for i in range(start, len(grid)):
         cells = grid[i]
 
-        def cell(c):
+        def cell(c, cells=cells):
             return cells[c] if c is not None and c < len(cells) else None
         values = {k: cell(c) for k, c in columns.items()}
         if all(v is None or str(v).strip() == "" for v in cells):

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...db import WGS84
-from ...errors import BadParameter
+from ...errors import BadParameter, NotFound
 from ...models import Enterprise, StageTransition, Zone
 from ...rules import relocation as rules
 from ...rules.stages import STAGE_CODES, stage_index
+from ..features.writes import etag
 
 LOGGER = logging.getLogger(__name__)
 SORT_KEYS = ("name", "stage", "zone", "industry", "path", "stage_date", "overdue")
@@ -191,9 +192,6 @@ def stage_counts(rows: list[EnterpriseStatus]) -> dict[str, int]:
 
 def detail(session: Session, enterprise_id: int) -> dict:
     """Return one enterprise for its relocation page: attributes, ETag, geometry, overdue stages."""
-    from ...errors import NotFound
-    from ..features.writes import etag
-
     if not 0 < enterprise_id <= 2**31 - 1:
         raise NotFound(f"企业 {enterprise_id} 不存在", code="unknown_feature")
     point, parcel = func.ST_Transform(Enterprise.geom, WGS84), func.ST_Transform(Enterprise.parcel_geom, WGS84)

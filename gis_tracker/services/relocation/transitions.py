@@ -10,22 +10,22 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import access
-from ..features import catalog
 from ...errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+from ...i18n import gettext
 from ...models import Enterprise, StageTransition, TransitionAttachment, User
 from ...rules import relocation as rules
 from ...rules.stages import STAGE_LABELS, STAGE_LABELS_EN
-from . import attachments
 from ..accounts import audit
-from ..features import writes, reads, write_events
-from ...i18n import gettext
+from ..features import catalog, reads, write_events, writes
+from . import attachments
+from .status import statuses
 
 LOGGER = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def record_transition(session: Session, enterprise_id: int, data: TransitionInpu
                      object_id=row.id, before=before,
                      after={**state(row), "transition_id": transition.id, "direction": move,
                             "note": transition.note, "reason": transition.reason, "attachments": len(written)})
-        extra = write_events.run_after_write(session, "enterprises", row.id, "update")
+        extra = write_events.run_after_write(session, "enterprises", row.id, "update", user.username)
         session.commit()
     except BaseException:
         session.rollback()
@@ -198,7 +198,7 @@ def apply_transition(session: Session, row: Enterprise, data: TransitionInput, m
         row.destination = destination
     row.version += 1
     row.updated_by = username
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     transition = StageTransition(
         enterprise_id=row.id, from_stage=from_stage, to_stage=data.to_stage, on_date=data.on,
         direction=move, override=move == rules.SKIP, note=data.note.strip() or None,
@@ -251,6 +251,4 @@ def attachment(session: Session, attachment_id: int) -> TransitionAttachment:
 
 def stages_as_of(session: Session, as_of: date) -> dict[int, str]:
     """Return every live enterprise's stage on ``as_of`` (the as-of view other subsystems use)."""
-    from .status import statuses
-
     return {s.id: s.stage for s in statuses(session, min(as_of, date.today()))}

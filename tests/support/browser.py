@@ -1,9 +1,9 @@
-"""Helpers for driving the map in headless Chromium: log in, wait, click at lon/lat."""
+"""Drive the app in headless Chromium: log in, wait for the map, click at lon/lat, call the API."""
 from __future__ import annotations
 
 import json
 
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 
 def log_in(page, base: str, role: str = "viewer") -> None:
