@@ -95,3 +95,18 @@ def api(page, method: str, path: str, body=None, etag: str | None = None):
     url = "/".join(base[:3]) + path
     return page.request.fetch(url, method=method, headers=headers,
                               data=json.dumps(body) if body is not None else None)
+
+
+def wait_until(page, condition, timeout_s: float = 15.0, what: str = "the condition") -> None:
+    """Poll ``condition()`` (Python, e.g. reading page state or recorded requests) until true; fail after ``timeout_s``.
+
+    Our Content-Security-Policy forbids the eval behind Playwright's string predicates in some pages, and a
+    fixed sleep either wastes time or is too short on a loaded machine: tests wait on the real state instead.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+        page.wait_for_timeout(50)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from gis_tracker.db import db
 from tests.factories import sample_frame, shapefile_zip, unique
+from tests.support.browser import wait_until
 from tests.support.clients import PASSWORD, login, sandbox
 
 CSV = "名称,经度,纬度,人数\n清水塘码头,113.1055,27.8655,12\n田心站,113.1602,27.9821,30\n"
@@ -114,10 +115,7 @@ def test_map_raster_overlay_with_opacity_slider(browser, live_server):
     page.select_option("#raster-select", "sample_landcover")
     image = page.locator("#raster-image")
     image.wait_for()
-    for _ in range(100):  # wait_for_function would need eval, which our CSP forbids
-        if image.evaluate("el => el.complete && el.naturalWidth > 0"):
-            break
-        page.wait_for_timeout(100)
+    wait_until(page, lambda: image.evaluate("el => el.complete && el.naturalWidth > 0"), what="the overlay image")
     assert image.evaluate("el => el.naturalWidth") > 100
     assert "森林" in page.locator("#raster-legend").inner_text()
     page.locator("#raster-opacity").fill("25")

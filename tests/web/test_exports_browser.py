@@ -60,7 +60,7 @@ def test_html_snapshot_opens_offline_with_escaped_popups(app, browser, tmp_path,
     popup.wait_for()
     assert XSS_NAME in popup.inner_text()
     assert page.locator(".leaflet-popup-content img").count() == 0
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")  # anything the popup would still load or run has happened
     assert dialogs == [] and errors == [], (dialogs, errors)
     assert requests == [], requests
     context.close()

@@ -5,7 +5,7 @@ from sqlalchemy import func, literal, select
 from gis_tracker.db import db
 from gis_tracker.models import LayerFeature, UserLayer
 from tests.factories import unique
-from tests.support.browser import api, click_at, open_map, open_popup, wait_ready
+from tests.support.browser import api, click_at, open_map, open_popup, wait_ready, wait_until
 
 pytestmark = pytest.mark.browser
 D = 0.0012
@@ -108,7 +108,8 @@ def test_large_layer_loads_by_visible_extent(browser, live_server, large_layer):
     assert 0 < shown < 50
     page.evaluate("() => { window.districtMap.panBy([400, 0], {animate: false}); }")
     page.evaluate("() => { window.districtMap.panBy([0, -300], {animate: false}); }")  # two moves, one request
-    page.wait_for_timeout(800)
+    wait_until(page, lambda: len([u for u in requests if "bbox=" in u]) >= 2, what="the debounced bbox request")
+    page.wait_for_load_state("networkidle")  # and no third request after it
     bbox_requests = [u for u in requests if "bbox=" in u]
     assert len(bbox_requests) == 2, bbox_requests  # one for the zoom, one for the two quick pans (debounced)
     note = page.locator(f'#legend section[data-layer="{large_layer}"] .legend-note').inner_text()

@@ -1,7 +1,7 @@
 """A layer above the tile threshold is drawn from vector tiles, and from editable GeoJSON when zoomed in."""
 import pytest
 
-from tests.support.browser import log_in
+from tests.support.browser import log_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +17,7 @@ def test_large_layer_switches_to_tiles(app, browser, live_server):
     try:
         log_in(page, live_server, "viewer")
         page.locator("body[data-map-ready='1']").wait_for(timeout=30000)
-        page.wait_for_timeout(1500)
-        assert tile_requests, "the large layer should be drawn from vector tiles"
+        wait_until(page, lambda: tile_requests, what="vector tile requests of the large layer")
         assert page.evaluate("window.mapLayerCounts.enterprises") == 0  # no GeoJSON loaded
         legend = page.locator('#legend section[data-layer="enterprises"] .legend-note').inner_text()
         assert "矢量瓦片" in legend
@@ -26,10 +25,7 @@ def test_large_layer_switches_to_tiles(app, browser, live_server):
         page.evaluate("""() => {
             const m = window.districtMap; m.setView([27.862, 113.06], 17);
         }""")
-        for _ in range(75):  # polled from here: the page's CSP forbids wait_for_function's eval
-            if page.evaluate("window.mapLayerCounts.enterprises") > 0:
-                break
-            page.wait_for_timeout(200)
+        wait_until(page, lambda: page.evaluate("window.mapLayerCounts.enterprises") > 0, what="GeoJSON at zoom 17")
         assert page.evaluate("window.mapLayerCounts.enterprises") > 0
         assert "显示" in page.locator('#legend section[data-layer="enterprises"] .legend-note').inner_text()
         assert errors == [], errors
