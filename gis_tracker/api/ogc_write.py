@@ -48,7 +48,7 @@ def input_crs(body: object) -> writes.InputCrs:
     if isinstance(member, dict):
         member = (member.get("properties") or {}).get("name") if isinstance(member.get("properties"), dict) else None
         if member is None:
-            raise BadParameter("请求体的 crs 须为坐标系 URI 或 {\"type\": \"name\", \"properties\": {\"name\": …}}",
+            raise BadParameter("请求体的 crs 须为坐标系 URI，或 GeoJSON 2008 的 name 对象（properties.name）",
                                code="bad_crs", details={"parameter": "crs"})
     if member is not None and not isinstance(member, str):
         raise BadParameter("请求体的 crs 须为坐标系 URI", code="bad_crs", details={"parameter": "crs"})
