@@ -146,3 +146,15 @@ def test_collection_documents_are_what_the_map_forms_read(client, headers):
                                                        "type": "string", "format": "date"}
     assert "name" in doc["required"] and "investment_wan" not in doc["required"]
     assert json.dumps(doc, ensure_ascii=False).count('"type": "date"') == 0
+
+
+def test_number_fields_are_served_as_decimals(client, headers):
+    """A whole investment is written 242739.0, so clients that type fields from the first features read decimals."""
+    text = client.get("/ogc/collections/projects/items?limit=1000", headers=headers).get_data(as_text=True)
+    import re
+
+    values = re.findall(r'"investment_wan" ?: ?([^,}]+)', text)
+    assert values and all(v == "null" or "." in v or "e" in v.lower() for v in values), values[:5]
+    employees = re.findall(r'"employees" ?: ?([^,}]+)', client.get(
+        "/ogc/collections/enterprises/items?limit=1000", headers=headers).get_data(as_text=True))
+    assert any(v != "null" and "." not in v for v in employees)  # integer fields stay integers

@@ -57,8 +57,27 @@ def _canonical(props: dict) -> str:
     return json.dumps({k: norm(v) for k, v in sorted(props.items())}, ensure_ascii=False, sort_keys=True)
 
 
+@pytest.fixture()
+def fractional_project(client, headers):
+    """A project whose investment is 0.5 (万元), after the sample's whole numbers QGIS types the field from."""
+    from shapely.geometry import mapping
+
+    from gis_tracker.spatial.measure import reproject
+    from tests.factories import cell, rect, unique
+
+    x, y = cell(66)
+    body = {"type": "Feature", "geometry": mapping(reproject(rect(x + 50, y + 50, x + 300, y + 300), 4547, 4326)),
+            "properties": {"name": unique("小数投资"), "project_type": "public", "status": "planned",
+                           "investment_wan": 0.5}}
+    resp = client.post("/ogc/collections/projects/items", json=body, headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    yield body["properties"]["name"]
+    client.delete(f"/ogc/collections/projects/items/{resp.get_json()['id']}",
+                  headers={**headers, "If-Match": resp.headers["ETag"]})
+
+
 def test_qgis_reads_every_collection_and_renders_the_vector_tiles(client, headers, live_server, api_token,
-                                                                  pyqgis_available, tmp_path):
+                                                                  pyqgis_available, tmp_path, fractional_project):
     collections = [c["id"] for c in client.get("/ogc/collections", headers=headers).get_json()["collections"]]
     box = client.get("/ogc/collections/enterprises", headers=headers).get_json()["extent"]["spatial"]["bbox"][0]
     got = _run_qgis(tmp_path, live_server, "planner", api_token, collections, box)
@@ -70,6 +89,8 @@ def test_qgis_reads_every_collection_and_renders_the_vector_tiles(client, header
         assert len(layer["features"]) == len(api), cid
         assert sorted(_canonical(f) for f in layer["features"]) == \
             sorted(_canonical(f["properties"]) for f in api), cid
+    mine = [f for f in got["layers"]["projects"]["features"] if f["name"] == fractional_project]
+    assert [f["investment_wan"] for f in mine] == [0.5]  # not NULL: QGIS typed the field as a decimal
     names = {f["name"] for f in got["layers"]["zones"]["features"]}
     assert "清水塘片区" in names and "田心片区" in names  # Chinese text intact
     assert got["tiles_valid"] and got["render_errors"] == []

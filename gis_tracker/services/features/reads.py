@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy import Numeric, Text, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ...db import STORAGE_SRID, WGS84
@@ -60,11 +60,25 @@ class FeatureLinks:
         ], ensure_ascii=False)
 
 
+def _decimal_number(expr):
+    """Return a float column as JSON that always reads as a decimal number: 242739 is written 242739.0.
+
+    Clients that type a field from the first features they see (QGIS's OGC API
+    provider reads 10) would otherwise make ``investment_wan`` an integer field
+    and show a later 0.5 as NULL.  Fractional values are written as they are.
+    """
+    return case((expr == func.trunc(expr), func.to_json(func.round(cast(expr, Numeric), 1))),
+                else_=func.to_json(expr))
+
+
 def _properties_expr(collection: Collection):
     model = collection.model
     args = []
     for f in collection.fields:
-        args += [literal(f.name), f.expr() if f.expr else getattr(model, f.name)]
+        expr = f.expr() if f.expr else getattr(model, f.name)
+        if f.type == "number" and collection.storage == "columns":
+            expr = _decimal_number(expr)
+        args += [literal(f.name), expr]
     return func.json_build_object(*args)
 
 
