@@ -7,7 +7,7 @@ from flask import Flask
 
 from . import cli, handlers, http_cache, i18n, security
 from .api import admin as admin_api
-from .api import deleted_features, feature_history, geometry, jobs, ogc, ogc_write, openapi, user_layers
+from .api import deleted_features, feature_history, geometry, jobs, ogc, ogc_tiles, ogc_write, openapi, user_layers
 from .api import exchange as exchange_api
 from .api import exports as exports_api
 from .api import flags as flags_api
@@ -26,7 +26,7 @@ from .web import relocation as relocation_pages
 
 BLUEPRINTS = (
     health.bp, auth.bp, account.bp, admin.bp, map_page.bp,  # pages: login, own account, administration, map
-    ogc.bp, ogc_write.bp, feature_history.bp, tiles_api.bp, openapi.bp, jobs.bp,  # OGC API, tiles, jobs
+    ogc.bp, ogc_write.bp, ogc_tiles.bp, feature_history.bp, tiles_api.bp, openapi.bp, jobs.bp,  # OGC API, tiles, jobs
     geometry.bp, deleted_features.bp, user_layers.bp, admin_api.bp,  # map editing, administration
     relocation_api.bp, relocation_pages.bp,  # relocation tracking
     exports_api.bp, exports_pages.bp,  # snapshots, interactive maps, meeting packs

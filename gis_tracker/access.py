@@ -59,6 +59,13 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "ogc.collection": {"GET": ANY_USER},
     "ogc.items": {"GET": ANY_USER},
     "ogc.item": {"GET": ANY_USER},
+    "ogc.queryables": {"GET": ANY_USER},
+    "ogc.schema": {"GET": ANY_USER},
+    "ogc_tiles.tile_matrix_sets": {"GET": ANY_USER},
+    "ogc_tiles.tile_matrix_set": {"GET": ANY_USER},
+    "ogc_tiles.tilesets": {"GET": ANY_USER},
+    "ogc_tiles.tileset": {"GET": ANY_USER},
+    "ogc_tiles.tile": {"GET": ANY_USER},
     "tiles.tile": {"GET": ANY_USER},
     "tiles.tilejson": {"GET": ANY_USER},
     # feature writes (OGC Part 4) and history

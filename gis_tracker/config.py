@@ -71,6 +71,9 @@ class Config:
         # Login throttling: failures per account or per address within the window.
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))
         self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", "60"))
+        # Web origins (comma-separated, e.g. https://maps.example.org; "*" for any, never with
+        # credentials) whose pages may call the API from the browser. Empty: none.
+        self.CORS_ORIGINS = env.get("CORS_ORIGINS", "")
         # Hosts (names or IP networks, comma-separated) the server may fetch from.
         self.OUTBOUND_ALLOWLIST = env.get("OUTBOUND_ALLOWLIST", "")
         self.TESTING = False

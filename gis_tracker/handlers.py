@@ -32,8 +32,10 @@ HTTP_MESSAGES = {
 }
 
 
-def _respond(status: int, code: str, message: str, extra: dict | None = None):
-    headers = {"Retry-After": "5"} if status == 503 else {}
+def _respond(status: int, code: str, message: str, extra: dict | None = None, headers: dict | None = None):
+    headers = dict(headers or {})
+    if status == 503:
+        headers["Retry-After"] = "5"
     if is_api_request():
         body = {"code": code, "message": message}
         body.update(extra or {})
@@ -51,7 +53,10 @@ def _app_error(exc: AppError):
 def _http_error(exc: HTTPException):
     status = exc.code or 500
     message = _(HTTP_MESSAGES.get(status, exc.name))
-    return _respond(status, HTTP_CODES.get(status, "http_error"), message)
+    headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))  # RFC 9110: a 405 lists the methods allowed
+    return _respond(status, HTTP_CODES.get(status, "http_error"), message, headers=headers)
 
 
 def _database_error(exc: Exception):

@@ -1,18 +1,25 @@
-"""Who is asking: session login for the browser, bearer tokens for the API.
+"""Who is asking: session login for the browser, API tokens for the API.
 
 Everything except the login page, static files, ``/healthz`` and ``/readyz``
 requires a login; then the declared access table (:mod:`gis_tracker.access`)
 decides per role, route and method.  Browser writes need the CSRF token.
+API tokens come as ``Authorization: Bearer <token>`` or, for clients that
+can only send HTTP Basic (QGIS 3.22, GDAL 3.6), as the Basic password with
+the token owner's name as username (:func:`api_token_user`); 401 answers
+challenge both (:func:`www_authenticate`).  Cross-origin API use is allowed
+for ``CORS_ORIGINS`` only (:func:`cors_preflight`, :func:`cors_headers`).
 Every response carries the security headers (CSP, nosniff, frame denial,
 referrer policy); see :func:`security_headers`.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import secrets
 from urllib.parse import urlparse
 
-from flask import Flask, abort, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, has_request_context, make_response, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -52,12 +59,44 @@ def current_username() -> str | None:
     return user.username if user else None
 
 
+REALM = "Shifeng planning GIS"
+CORS_PREFIXES = ("/ogc", "/tiles/", "/api/")
+CORS_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+CORS_REQUEST_HEADERS = ("Authorization, Accept, Accept-Language, Content-Type, Content-Crs, If-Match, "
+                        "If-None-Match, X-CSRFToken")
+CORS_EXPOSED_HEADERS = "ETag, Location, Content-Crs, Content-Disposition, Link, Retry-After, WWW-Authenticate"
+
+
+def api_token_user(header: str) -> tuple[str, User | None] | None:
+    """Return ``(method, user)`` for an ``Authorization`` header with an API token, or None for other schemes.
+
+    ``Bearer <token>`` (method "token") and ``Basic base64(username:token)``
+    (method "basic"), where the password must be an API token of that user —
+    never the account password, which only the throttled login form checks.
+    A malformed, unknown, revoked or expired credential gives ``user`` None (401).
+    """
+    scheme, _, value = header.strip().partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        token = value.strip()
+        return "token", users.user_for_token(db.session, token) if token else None
+    if scheme != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "basic", None
+    username, sep, token = decoded.partition(":")
+    if not sep:
+        return "basic", None
+    return "basic", users.user_for_basic(db.session, username, token)
+
+
 def _load_user() -> None:
     g.user = None
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        g.user = users.user_for_token(db.session, header[7:].strip())
-        g.auth_method = "token"
+    found = api_token_user(request.headers.get("Authorization", ""))
+    if found is not None:
+        g.auth_method, g.user = found
         return
     user_id = session.get("user_id")
     if user_id is not None:
@@ -106,6 +145,8 @@ def _check_csrf():
         return None
     if g.get("auth_method") == "token":
         return None  # bearer tokens are not sent automatically by browsers
+    if g.get("auth_method") == "basic" and not _cross_site_browser_request():
+        return None  # QGIS, GDAL: no browser, no cookies; a browser caches Basic credentials, so not from other sites
     sent = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
     if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
         if is_api_request():
@@ -113,6 +154,87 @@ def _check_csrf():
                             code="csrf_failed")
         abort(400, description="CSRF")
     return None
+
+
+def _own_origin() -> str:
+    root = urlparse(url_for("ogc.landing", _external=True))
+    return f"{root.scheme}://{root.netloc}"
+
+
+def _cross_site_browser_request() -> bool:
+    """Tell whether a browser sent this request from another site (which may reuse cached Basic credentials)."""
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return True
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin != _own_origin() and _cors_origin(origin) is None
+
+
+def _cors_origins() -> list[str]:
+    raw = current_app.config.get("CORS_ORIGINS", "") or ""
+    return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
+
+
+def _cors_origin(origin: str | None) -> str | None:
+    """Return the ``Access-Control-Allow-Origin`` value for ``origin`` (None: not allowed)."""
+    if not origin:
+        return None
+    allowed = _cors_origins()
+    if origin.rstrip("/") in allowed:
+        return origin
+    if "*" in allowed:
+        return "*"
+    return None
+
+
+def _is_cors_path() -> bool:
+    return request.path.startswith(CORS_PREFIXES)
+
+
+def cors_preflight():
+    """Answer CORS preflights on the API (204) before any login check: they never carry credentials."""
+    if (request.method != "OPTIONS" or not _is_cors_path()
+            or "Access-Control-Request-Method" not in request.headers):
+        return None
+    resp = make_response("", 204)
+    allowed = _cors_origin(request.headers.get("Origin"))
+    if allowed is not None:
+        resp.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        resp.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
+        resp.headers["Access-Control-Max-Age"] = "600"
+    return resp
+
+
+def cors_headers(response):
+    """Let browsers on ``CORS_ORIGINS`` read API answers; credentials only for origins listed by name."""
+    if not _is_cors_path():
+        return response
+    response.vary.add("Origin")
+    allowed = _cors_origin(request.headers.get("Origin"))
+    if allowed is None:
+        return response
+    response.headers["Access-Control-Allow-Origin"] = allowed
+    if allowed != "*":
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+    return response
+
+
+def www_authenticate(response):
+    """Challenge with both schemes clients may answer: Bearer (a token) and Basic (username + token).
+
+    The app's own page scripts (same-origin fetches) get only the Bearer
+    challenge, so the browser never opens its password dialog over the map
+    when a session has ended; the page sends the user to the login form.
+    """
+    if response.status_code != 401 or not is_api_request():
+        return response
+    challenge = f'Bearer realm="{REALM}"'
+    own_script = (request.headers.get("Sec-Fetch-Site") == "same-origin"
+                  and request.headers.get("Sec-Fetch-Mode") not in (None, "navigate"))
+    if not own_script:
+        challenge += f', Basic realm="{REALM}", charset="UTF-8"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -174,8 +296,11 @@ def init_app(app: Flask) -> None:
     app.session_interface = _SessionInterface()
     csp = content_security_policy(app.config.get("BASEMAP_URL", ""))
     app.before_request(lambda: setattr(g, "csp", csp))
+    app.before_request(cors_preflight)
     app.before_request(_require_login)
     app.before_request(_check_csrf)
     app.after_request(security_headers)
+    app.after_request(www_authenticate)
+    app.after_request(cors_headers)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user,
                                  ROLE_LABELS=ROLE_LABELS)

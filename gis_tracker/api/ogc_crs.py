@@ -37,10 +37,13 @@ def parse_crs(raw: str | None, parameter: str = "crs") -> ServedCrs:
     """Return the served CRS named by ``raw`` (a URI, or a short form like EPSG:4547)."""
     if not raw:
         return DEFAULT
-    value = raw.strip().strip("[]")
-    if value.upper().startswith("EPSG:"):
+    value = raw.strip().strip("[]<>").strip()
+    upper = value.upper()
+    if upper.startswith("EPSG:"):
         value = EPSG_URI.format(value[5:])
-    if value.upper() in ("CRS84", "OGC:CRS84"):
+    elif upper.startswith("URN:OGC:DEF:CRS:EPSG:"):  # urn:ogc:def:crs:EPSG::4547 (GeoJSON 2008 "crs")
+        value = EPSG_URI.format(value.rsplit(":", 1)[-1])
+    if upper in ("CRS84", "OGC:CRS84", "URN:OGC:DEF:CRS:OGC:1.3:CRS84", "URN:OGC:DEF:CRS:OGC::CRS84"):
         value = CRS84
     found = SERVED.get(value)
     if found is None:

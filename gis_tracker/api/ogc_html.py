@@ -47,7 +47,8 @@ def render_doc(doc: dict, title: str, crumbs: list[dict] | None = None):
         rows = [[c] for c in doc["conformsTo"]]
     elif "properties" in doc:
         headers = [pick("字段", "Property"), pick("名称", "Title"), pick("类型", "Type")]
-        rows = [[name, p.get("title"), p.get("type")] for name, p in doc["properties"].items()]
+        rows = [[name, p.get("title"), " ".join(v for v in (p.get("type"), p.get("format")) if v) or None]
+                for name, p in doc["properties"].items()]
     return render_template("ogc/page.html", title=title, description=doc.get("description"),
                            links=_html_links(doc.get("links", [])), rows=rows, headers=headers,
                            crumbs=crumbs or [], raw=None)

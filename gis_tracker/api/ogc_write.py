@@ -9,6 +9,7 @@ from ..db import db
 from ..errors import BadParameter, NotFound
 from ..security import current_user
 from ..services.features import catalog, writes
+from .ogc_crs import CRS84, parse_crs
 from .params import parse_feature_id
 
 bp = Blueprint("ogc_write", __name__, url_prefix="/ogc")
@@ -35,12 +36,37 @@ def json_body() -> object:
         raise BadParameter("请求体不是有效的 JSON", code="bad_json") from None
 
 
+def input_crs(body: object) -> writes.InputCrs:
+    """Return the CRS of a write's geometry: ``Content-Crs`` (Part 4) or the body's ``crs`` member, else CRS84.
+
+    The body's ``crs`` may be a URI or the GeoJSON 2008 form
+    ``{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4547"}}``;
+    when both are given they must name the same CRS (400 otherwise).
+    """
+    header = request.headers.get("Content-Crs")
+    member = body.get("crs") if isinstance(body, dict) else None
+    if isinstance(member, dict):
+        member = (member.get("properties") or {}).get("name") if isinstance(member.get("properties"), dict) else None
+        if member is None:
+            raise BadParameter("请求体的 crs 须为坐标系 URI，或 GeoJSON 2008 的 name 对象（properties.name）",
+                               code="bad_crs", details={"parameter": "crs"})
+    if member is not None and not isinstance(member, str):
+        raise BadParameter("请求体的 crs 须为坐标系 URI", code="bad_crs", details={"parameter": "crs"})
+    from_header = parse_crs(header, "Content-Crs") if header else None
+    from_body = parse_crs(member, "crs") if member else None
+    if from_header and from_body and from_header.uri != from_body.uri:
+        raise BadParameter("Content-Crs 与请求体的 crs 不一致", code="bad_crs", details={"parameter": "Content-Crs"})
+    chosen = from_header or from_body or parse_crs(None)
+    return writes.InputCrs(chosen.srid, chosen.north_first)
+
+
 def write_response(result: writes.WriteResult, status: int, coll_id: str) -> Response:
-    """Return the saved feature (plus hook results) with its ETag."""
+    """Return the saved feature (plus hook results, lon/lat) with its ETag."""
     body = dict(result.feature or {})
     body.update(result.extra)
     resp = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/geo+json")
     resp.headers["ETag"] = result.etag
+    resp.headers["Content-Crs"] = f"<{CRS84}>"
     if status == 201:
         resp.headers["Location"] = url_for("ogc.item", collection_id=coll_id,
                                            feature_id=result.feature_id, _external=True)
@@ -55,7 +81,8 @@ def _max_vertices() -> int:
 def create_item(collection_id: str):
     """Create a feature (201 with Location and ETag)."""
     coll = catalog.require(collection_id, db.session)
-    result = writes.create(db.session, coll, json_body(), current_user(), _max_vertices())
+    body = json_body()
+    result = writes.create(db.session, coll, body, current_user(), _max_vertices(), input_crs(body))
     return write_response(result, 201, coll.id)
 
 
@@ -63,8 +90,9 @@ def create_item(collection_id: str):
 def replace_item(collection_id: str, feature_id: str):
     """Replace a feature; requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    result = writes.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
-                            request.headers.get("If-Match"), _max_vertices(), replace=True)
+    body = json_body()
+    result = writes.update(db.session, coll, _fid(feature_id), body, current_user(),
+                           request.headers.get("If-Match"), _max_vertices(), replace=True, crs=input_crs(body))
     return write_response(result, 200, coll.id)
 
 
@@ -72,8 +100,9 @@ def replace_item(collection_id: str, feature_id: str):
 def update_item(collection_id: str, feature_id: str):
     """Update some attributes and/or the geometry; requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    result = writes.update(db.session, coll, _fid(feature_id), json_body(), current_user(),
-                            request.headers.get("If-Match"), _max_vertices(), replace=False)
+    body = json_body()
+    result = writes.update(db.session, coll, _fid(feature_id), body, current_user(),
+                           request.headers.get("If-Match"), _max_vertices(), replace=False, crs=input_crs(body))
     return write_response(result, 200, coll.id)
 
 
@@ -91,8 +120,9 @@ def delete_item(collection_id: str, feature_id: str):
 def split_item(collection_id: str, feature_id: str):
     """Split a polygon into parts in one transaction ({"parts": [geometry, …]}); requires If-Match."""
     coll = catalog.require(collection_id, db.session)
-    results = writes.split(db.session, coll, _fid(feature_id), json_body(), current_user(),
-                            request.headers.get("If-Match"), _max_vertices())
+    body = json_body()
+    results = writes.split(db.session, coll, _fid(feature_id), body, current_user(),
+                           request.headers.get("If-Match"), _max_vertices(), input_crs(body))
     body = {"type": "FeatureCollection",
             "features": [{**(r.feature or {}), **r.extra} for r in results],
             "etags": [r.etag for r in results]}

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 
 from ..errors import BadParameter
 from ..i18n import gettext as _
+from ..services.features import cql
 from ..services.features.reads import ItemQuery
 from .ogc_crs import parse_crs
 
@@ -65,7 +66,61 @@ def parse_bbox(raw: str | None, geographic: bool = True) -> tuple[float, float, 
     return tuple(values)  # type: ignore[return-value]
 
 
-STANDARD_PARAMETERS = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "sortby", "datetime", "lang"}
+STANDARD_PARAMETERS = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "sortby", "datetime", "lang",
+                       "filter", "filter-lang", "filter-crs"}
+
+
+def _instant(raw: str) -> date:
+    """Return the calendar date of an RFC 3339 date or date-time (its own offset), or raise ValueError."""
+    raw = raw.strip()
+    if len(raw) == 11 and raw[10] in "Tt":
+        raw = raw[:10]  # GDAL writes a date as "2021-05-01T"
+    if len(raw) == 10:
+        return date.fromisoformat(raw)
+    if "T" not in raw.upper():
+        raise ValueError(raw)
+    return datetime.fromisoformat(raw).date()
+
+
+def parse_datetime(raw: str | None) -> tuple[date | None, date | None] | None:
+    """Return ``datetime`` (instant, ``a/b``, ``../b``, ``a/..``) as inclusive (start, end) dates, or None.
+
+    Our temporal properties are dates, so a date-time counts by its calendar
+    date as written (``2021-05-01T23:00:00+08:00`` is 1 May).
+    """
+    if raw is None or raw == "":
+        return None
+    parts = raw.split("/")
+    try:
+        if len(parts) == 1:
+            day = _instant(parts[0])
+            return day, day
+        if len(parts) == 2:
+            start = None if parts[0].strip() in ("", "..") else _instant(parts[0])
+            end = None if parts[1].strip() in ("", "..") else _instant(parts[1])
+            if start is None and end is None:
+                raise ValueError(raw)
+            if start and end and start > end:
+                raise BadParameter("参数 datetime 的开始晚于结束", code="bad_datetime",
+                                   details={"parameter": "datetime"})
+            return start, end
+    except ValueError:
+        pass
+    raise BadParameter(f"参数 datetime 无效：{raw[:60]!r}（例：2021-05-01、2020-01-01/2021-12-31、../2021-12-31）",
+                       code="bad_datetime", details={"parameter": "datetime"})
+
+
+def parse_filter(args, collection) -> tuple:
+    """Return the SQL clauses of ``filter`` (CQL2 text or JSON, geometries in ``filter-crs``) and ``datetime``."""
+    clauses = []
+    node = cql.parse(args.get("filter"), args.get("filter-lang"))
+    filter_crs = parse_crs(args.get("filter-crs"), "filter-crs")
+    if node is not None:
+        clauses.append(cql.compile_filter(collection, node, cql.FilterCrs(filter_crs.srid, filter_crs.north_first)))
+    period = parse_datetime(args.get("datetime"))
+    if period is not None:
+        clauses.append(cql.datetime_clause(collection, *period))
+    return tuple(clauses)
 
 
 def _typed_filter(field, raw: str):
@@ -136,6 +191,7 @@ def parse_item_query(args, default_limit: int, max_limit: int, collection=None) 
         decimals=out_crs.decimals,
         filters=tuple(filters),
         sortby=parse_sortby(args.get("sortby"), collection) if collection is not None else (),
+        where=parse_filter(args, collection) if collection is not None else (),
     )
 
 

@@ -122,10 +122,12 @@ def users_set_password(username: str, password: str) -> None:
 @users_cli.command("token")
 @click.argument("username")
 @click.option("--name", default=None, help="a label for the token")
-def users_token(username: str, name: str | None) -> None:
+@click.option("--expires", "expires", default=None, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="last day the token works, YYYY-MM-DD (default: until revoked)")
+def users_token(username: str, name: str | None, expires) -> None:
     """Print a new API token for USERNAME (last line of the output)."""
     try:
-        token = users.issue_token(db.session, username, name)
+        token = users.issue_token(db.session, username, name, expires_on=expires.date() if expires else None)
     except AppError as exc:
         _fail(exc)
     click.echo("API token (shown once):")

@@ -27,7 +27,7 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the API, stored as a SHA-256 hash only."""
+    """An API token (sent as Bearer, or as the password of HTTP Basic), stored as a SHA-256 hash only."""
 
     __tablename__ = "api_tokens"
 
@@ -40,5 +40,7 @@ class ApiToken(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The token stops working at this moment (None: until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="tokens")

@@ -13,6 +13,7 @@ from ..i18n import gettext as _
 from ..security import current_user, current_username
 from ..services.accounts import audit_search
 from ..services.accounts import users as accounts
+from .account import expiry_from_form, token_form_dates
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 100
@@ -47,7 +48,7 @@ def users():
 def _user_page(user_id: int, error: str | None = None, status: int = 200, new_token: str | None = None):
     user = accounts.get_user(db.session, user_id)
     return render_template("admin/user.html", user=user, roles=ROLES, error=error, new_token=new_token,
-                           tokens=accounts.list_tokens(db.session, user.id)), status
+                           tokens=accounts.list_tokens(db.session, user.id), token_dates=token_form_dates()), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -94,7 +95,12 @@ def user_password(user_id: int):
 def user_token(user_id: int):
     """Issue an API token for a user and show it once."""
     user = accounts.get_user(db.session, user_id)
-    token = accounts.issue_token(db.session, user.username, request.form.get("name"), actor=current_username())
+    try:
+        token = accounts.issue_token(db.session, user.username, request.form.get("name"), actor=current_username(),
+                                     expires_on=expiry_from_form(request.form))
+    except AppError as exc:
+        db.session.rollback()
+        return _user_page(user_id, exc.message, exc.status)
     return _user_page(user_id, new_token=token)
 
 

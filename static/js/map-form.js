@@ -15,10 +15,15 @@
       schemas[layerCfg.id] = SM.request("GET", layerCfg.collection_url).then(function (resp) {
         if (!resp.ok) { throw new Error(resp.body && resp.body.message || resp.status); }
         var props = resp.body.properties || {};
+        var required = resp.body.required || [];
         var names = (layerCfg.field_order || []).filter(function (n) { return props[n]; });
         Object.keys(props).forEach(function (n) { if (names.indexOf(n) < 0) { names.push(n); } });
-        return names.map(function (n) { return Object.assign({ name: n }, props[n]); })
-          .filter(function (f) { return !f.readOnly && f.type !== "object"; });
+        /* The properties are JSON Schema: a date is {type: "string", format: "date"}. */
+        return names.map(function (n) {
+          var p = props[n];
+          return Object.assign({ name: n }, p, {
+            type: p.format === "date" ? "date" : p.type, required: required.indexOf(n) >= 0 });
+        }).filter(function (f) { return !f.readOnly && f.type !== "object"; });
       });
     }
     return schemas[layerCfg.id];

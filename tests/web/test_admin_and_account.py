@@ -1,12 +1,15 @@
 """Admin pages (users, roles, tokens, audit) and the user's own account page."""
 import csv
 import io
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from tests.factories import unique
 from tests.support.clients import login
+
+IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()  # the token form's expiry date (required)
 
 
 def _csrf(client) -> str:
@@ -96,7 +99,7 @@ def test_the_last_admin_cannot_be_demoted_or_deactivated(app, admin_client, sess
 
 def test_tokens_are_listed_per_user_and_revocable(app, admin_client):
     name, user_id = _create_user(admin_client, role="planner")
-    page = _post(admin_client, f"/admin/users/{user_id}/tokens", name="QGIS")
+    page = _post(admin_client, f"/admin/users/{user_id}/tokens", name="QGIS", expires_on=IN_A_MONTH)
     html = page.get_data(as_text=True)
     token = html.split('id="new-token">', 1)[1].split("<", 1)[0]
     assert token.startswith("sf_")
@@ -127,7 +130,7 @@ def test_user_changes_own_password_and_manages_own_tokens(app, admin_client):
     assert ok.status_code == 302
     assert user.get("/account").status_code == 200  # this session continues
     assert _login_as(app, name, "next-pass-22")[1].status_code == 302
-    html = _post(user, "/account/tokens", name="mine").get_data(as_text=True)
+    html = _post(user, "/account/tokens", name="mine", expires_on=IN_A_MONTH).get_data(as_text=True)
     assert 'id="new-token">sf_' in html
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ...access import ROLES
@@ -109,33 +110,74 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, username: str, name: str | None = None, actor: str | None = None) -> str:
-    """Create an API token for ``username``, store only its hash, and return it once."""
+TOKEN_ZONE = ZoneInfo("Asia/Shanghai")  # a token chosen "valid until 5 May" works through 5 May, China time
+MAX_TOKEN_DAYS = 730
+
+
+def token_expiry(expires_on: date | None, today: date | None = None) -> datetime | None:
+    """Return the moment a token valid through ``expires_on`` stops working (None: no expiry).
+
+    The date must be after today and at most :data:`MAX_TOKEN_DAYS` ahead (400 otherwise).
+    """
+    if expires_on is None:
+        return None
+    today = today or datetime.now(TOKEN_ZONE).date()
+    if expires_on <= today:
+        raise BadParameter("有效期须晚于今天", code="bad_expiry", details={"field": "expires_on"})
+    if (expires_on - today).days > MAX_TOKEN_DAYS:
+        raise BadParameter(f"有效期最长 {MAX_TOKEN_DAYS} 天", code="bad_expiry", details={"field": "expires_on"})
+    return datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=TOKEN_ZONE)
+
+
+def issue_token(session: Session, username: str, name: str | None = None, actor: str | None = None,
+                expires_on: date | None = None) -> str:
+    """Create an API token for ``username``, store only its hash, and return it once.
+
+    ``expires_on`` is the last day the token works (China time); None means until revoked.
+    """
     user = find_user(session, username)
     if user is None:
         raise NotFound(f"用户 {username} 不存在", code="unknown_user")
+    expires_at = token_expiry(expires_on)
     name = (name or "").strip()[:100] or None
     token = "sf_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10]))
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:10],
+                         expires_at=expires_at))
     audit.record(session, username=actor or username, action="issue_token", object_type="user",
-                 object_id=user.id, after={"name": name, "prefix": token[:10]})
+                 object_id=user.id, after={"name": name, "prefix": token[:10],
+                                           "expires_on": expires_on.isoformat() if expires_on else None})
     session.commit()
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """Return the active user owning an unrevoked ``token``, else None."""
+    """Return the active user owning an unrevoked, unexpired ``token``, else None."""
+    now = datetime.now(UTC)
     row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)))
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None),
+                               or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now)))
     if row is None or not row.user.is_active:
         return None
-    now = datetime.now(UTC)
     # Record use at most once a minute: a write on every API request would
     # serialise concurrent requests on this token's row.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
         session.commit()
     return row.user
+
+
+def user_for_basic(session: Session, username: str, token: str) -> User | None:
+    """Return the user of HTTP Basic credentials whose password is an API token of that user.
+
+    Clients that cannot send ``Authorization: Bearer`` (QGIS 3.22, GDAL 3.6,
+    ArcGIS) send Basic; the username must be the token's owner (any case).
+    The account password is never accepted here: it is checked only by the
+    login form, under its throttle.
+    """
+    user = user_for_token(session, token) if token else None
+    if user is None or user.username.lower() != (username or "").strip().lower():
+        return None
+    return user
 
 
 def _user(session: Session, user_id: int) -> User:

@@ -31,7 +31,7 @@ def _check_etag(current: str, if_match: str | None) -> None:
     if not if_match:
         raise PreconditionRequired("需要 If-Match（当前版本的 ETag）",
                                    code="if_match_required")
-    if current not in [t.strip() for t in if_match.split(",")]:
+    if not {current, "*"} & {t.strip() for t in if_match.split(",")}:  # "*": any current version (RFC 9110)
         raise PreconditionFailed("已被他人修改，请刷新后重试",
                                  code="stale_version", details={"etag": current})
 

@@ -63,6 +63,8 @@ class Collection:
     layer_id: int | None = None
     label_field: str | None = "name"
     hidden: bool = False
+    # The date property ``datetime`` filters on (OGC primary instant); None: the first date field, if any.
+    temporal: str | None = None
 
     def scope(self) -> list:
         """Return the WHERE clauses selecting this collection's rows of its table."""
@@ -73,6 +75,12 @@ class Collection:
     def field(self, name: str) -> Field | None:
         """Return the field called ``name`` or None."""
         return next((f for f in self.fields if f.name == name), None)
+
+    def temporal_field(self) -> Field | None:
+        """Return the date field that ``datetime`` filters on, or None when the collection has none."""
+        if self.temporal:
+            return self.field(self.temporal)
+        return next((f for f in self.fields if f.type == "date"), None)
 
 
 def _zone_code(model) -> Callable[[], Any]:

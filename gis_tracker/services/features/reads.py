@@ -6,10 +6,12 @@ keeps coordinates at 7 decimals (about 1 cm).
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy import Numeric, Text, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ...db import STORAGE_SRID, WGS84
@@ -32,6 +34,7 @@ class ItemQuery:
     decimals: int = COORDINATE_DECIMALS
     filters: tuple[tuple[str, object], ...] = ()  # (field name, typed value): equality
     sortby: tuple[tuple[str, bool], ...] = ()  # (field name, descending)
+    where: tuple = ()  # SQL clauses of ``filter`` (CQL2) and ``datetime``, compiled by services/features/cql.py
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,40 @@ class FeaturePage:
     number_matched: int
 
 
+@dataclass(frozen=True)
+class FeatureLinks:
+    """The links each served feature carries: ``self`` (its item URL) and ``collection``."""
+
+    item_prefix: str  # the item URL without the id, e.g. http://host/ogc/collections/zones/items/
+    collection_href: str
+
+    def json_for(self, fid: int) -> str:
+        """Return the JSON array of the feature's links."""
+        return json.dumps([
+            {"href": f"{self.item_prefix}{fid}", "rel": "self", "type": "application/geo+json"},
+            {"href": self.collection_href, "rel": "collection", "type": "application/json"},
+        ], ensure_ascii=False)
+
+
+def _decimal_number(expr):
+    """Return a float column as JSON that always reads as a decimal number: 242739 is written 242739.0.
+
+    Clients that type a field from the first features they see (QGIS's OGC API
+    provider reads 10) would otherwise make ``investment_wan`` an integer field
+    and show a later 0.5 as NULL.  Fractional values are written as they are.
+    """
+    return case((expr == func.trunc(expr), func.to_json(func.round(cast(expr, Numeric), 1))),
+                else_=func.to_json(expr))
+
+
 def _properties_expr(collection: Collection):
     model = collection.model
     args = []
     for f in collection.fields:
-        args += [literal(f.name), f.expr() if f.expr else getattr(model, f.name)]
+        expr = f.expr() if f.expr else getattr(model, f.name)
+        if f.type == "number" and collection.storage == "columns":
+            expr = _decimal_number(expr)
+        args += [literal(f.name), expr]
     return func.json_build_object(*args)
 
 
@@ -84,16 +116,21 @@ def _filters(collection: Collection, query: ItemQuery) -> list:
         if collection.storage == "jsonb":
             value = "true" if value is True else "false" if value is False else str(value)
         clauses.append(expr == value)
+    clauses.extend(query.where)
     return clauses
 
 
-def _feature_text(row) -> str:
-    return ('{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
+def _feature_text(row, links: FeatureLinks | None = None) -> str:
+    text = ('{"type":"Feature","id":%d,"geometry":%s,"properties":%s'
             % (row.id, row.geometry, row.properties))
+    if links is not None:
+        text += ',"links":' + links.json_for(row.id)
+    return text + "}"
 
 
-def query_items(session: Session, collection: Collection, query: ItemQuery) -> FeaturePage:
-    """Return one page of ``collection``'s live features matching ``query``."""
+def query_items(session: Session, collection: Collection, query: ItemQuery,
+                links: FeatureLinks | None = None) -> FeaturePage:
+    """Return one page of ``collection``'s live features matching ``query`` (with their links, if given)."""
     model = collection.model
     clauses = _filters(collection, query)
     stmt = _feature_select(collection, query).where(*clauses)
@@ -104,16 +141,16 @@ def query_items(session: Session, collection: Collection, query: ItemQuery) -> F
     stmt = stmt.order_by(*order, model.id).limit(query.limit).offset(query.offset)
     rows = session.execute(stmt).all()
     matched = session.scalar(count)
-    return FeaturePage([_feature_text(r) for r in rows], matched)
+    return FeaturePage([_feature_text(r, links) for r in rows], matched)
 
 
 def get_item(session: Session, collection: Collection, fid: int,
-             query: ItemQuery | None = None) -> tuple[str, int] | None:
+             query: ItemQuery | None = None, links: FeatureLinks | None = None) -> tuple[str, int] | None:
     """Return ``(feature GeoJSON text, version)`` of one live feature, or None."""
     row = session.execute(_feature_select(collection, query).where(collection.model.id == fid)).first()
     if row is None:
         return None
-    return _feature_text(row), row.version
+    return _feature_text(row, links), row.version
 
 
 def extent(session: Session, collection: Collection) -> list[float] | None:
@@ -128,3 +165,27 @@ def extent(session: Session, collection: Collection) -> list[float] | None:
     if box is None or box[0] is None:
         return None
     return [round(v, 6) for v in box]
+
+
+def temporal_extent(session: Session, collection: Collection) -> tuple[date, date] | None:
+    """Return the first and last date of the collection's temporal property, or None (no property, no dates)."""
+    field = collection.temporal_field()
+    if field is None:
+        return None
+    model = collection.model
+    if collection.storage == "jsonb":
+        expr = model.properties[field.name]
+        text = expr.astext
+        row = session.execute(
+            select(func.min(text), func.max(text))
+            .where(model.deleted_at.is_(None), *collection.scope(), func.jsonb_typeof(expr) == "string",
+                   text.regexp_match(r"^\d{4}-\d{2}-\d{2}$"))).first()
+        if row is None or row[0] is None:
+            return None
+        return date.fromisoformat(row[0]), date.fromisoformat(row[1])
+    expr = field.expr() if field.expr else getattr(model, field.name)
+    row = session.execute(select(func.min(expr), func.max(expr))
+                          .where(model.deleted_at.is_(None), *collection.scope())).first()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]

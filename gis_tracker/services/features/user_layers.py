@@ -106,7 +106,7 @@ def update(session: Session, user: User, name: str, body: object, if_match: str 
         raise BadParameter(f"不能修改 {unknown[0][:40]}",
                            code="unknown_property", details={"field": unknown[0][:40]})
     layer = _get(session, name, lock=True)
-    if if_match and layer_etag(layer) not in [t.strip() for t in if_match.split(",")]:
+    if if_match and not {layer_etag(layer), "*"} & {t.strip() for t in if_match.split(",")}:
         raise PreconditionFailed("该图层的设置已被他人修改，请刷新",
                                  code="stale_version", details={"etag": layer_etag(layer),
                                                                 "current": describe(layer)})

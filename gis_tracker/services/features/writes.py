@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -41,6 +42,28 @@ from .catalog import Collection
 LOGGER = logging.getLogger(__name__)
 FALLBACK_BOUNDS = (112.95, 27.75, 113.35, 28.12)
 BOUNDS_MARGIN_DEG = 0.03  # about 3 km around the district outline
+
+
+@dataclass(frozen=True)
+class InputCrs:
+    """The CRS a write's geometry is in (``Content-Crs`` / the body's ``crs``): SRID and axis order."""
+
+    srid: int = WGS84
+    north_first: bool = False  # latitude/northing first (EPSG:4326, 4490, 4547 as EPSG defines them)
+
+
+LONLAT = InputCrs()
+
+
+def _to_lonlat(geom: BaseGeometry, crs: InputCrs) -> BaseGeometry:
+    """Return ``geom`` (in ``crs``) as lon/lat, the coordinates validation and storage start from."""
+    if crs.north_first:
+        geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+    if crs.srid != WGS84:
+        geom = reproject(geom, crs.srid, WGS84)
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            raise validate.GeometryProblem("non_finite_coordinate", "坐标无法从所给坐标系换算")
+    return geom
 
 
 @dataclass
@@ -78,10 +101,11 @@ def district_bounds(session: Session) -> tuple[float, float, float, float]:
     return (box[0] - m, box[1] - m, box[2] + m, box[3] + m)
 
 
-def check_geometry(session: Session, coll: Collection, geometry: object, max_vertices: int) -> BaseGeometry:
-    """Parse and validate a lon/lat GeoJSON geometry for ``coll``; raise 422 with reason and place."""
+def check_geometry(session: Session, coll: Collection, geometry: object, max_vertices: int,
+                   crs: InputCrs = LONLAT) -> BaseGeometry:
+    """Parse a GeoJSON geometry in ``crs``, return it as validated lon/lat; raise 422 with reason and place."""
     try:
-        geom = validate.parse_geojson(geometry, max_vertices)
+        geom = _to_lonlat(validate.parse_geojson(geometry, max_vertices), crs)
         validate.check_type(geom, coll.geometry_type)
         validate.check_valid(geom)
         validate.check_extent(geom, district_bounds(session))
@@ -187,7 +211,8 @@ def _check_if_match(session: Session, coll: Collection, row, if_match: str | Non
         raise PreconditionRequired("保存需要 If-Match（当前版本的 ETag）", code="if_match_required")
     current = etag(coll.id, row.id, row.version)
     sent = [t.strip() for t in if_match.split(",")]
-    if current not in sent:
+    # RFC 9110 §13.1.1: "*" matches any current representation (the row exists and is live here).
+    if current not in sent and "*" not in sent:
         found = reads.get_item(session, coll, row.id)
         raise PreconditionFailed(
             "该要素已被他人修改，您的版本已过期",
@@ -210,12 +235,13 @@ def _parse_body(body: object, need_geometry: bool) -> tuple[dict, object]:
     return props, geometry
 
 
-def create(session: Session, coll: Collection, body: object, user: User, max_vertices: int) -> WriteResult:
-    """Create a feature from a GeoJSON Feature (lon/lat)."""
+def create(session: Session, coll: Collection, body: object, user: User, max_vertices: int,
+           crs: InputCrs = LONLAT) -> WriteResult:
+    """Create a feature from a GeoJSON Feature (geometry in ``crs``, lon/lat by default)."""
     _check_role(coll, user)
     props, geometry = _parse_body(body, need_geometry=True)
     clean = check_properties(coll, props, current=None, partial=False)
-    geom = check_geometry(session, coll, geometry, max_vertices)
+    geom = check_geometry(session, coll, geometry, max_vertices, crs)
     row = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
     _apply_properties(coll, row, clean, replace=True)
     row.geom = _geom_expr(geom)
@@ -226,7 +252,7 @@ def create(session: Session, coll: Collection, body: object, user: User, max_ver
 
 
 def update(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
-           max_vertices: int, replace: bool) -> WriteResult:
+           max_vertices: int, replace: bool, crs: InputCrs = LONLAT) -> WriteResult:
     """Replace (PUT) or partially update (PATCH) a feature, refusing stale versions."""
     _check_role(coll, user)
     props, geometry = _parse_body(body, need_geometry=replace)
@@ -235,7 +261,7 @@ def update(session: Session, coll: Collection, fid: int, body: object, user: Use
     before = _snapshot(session, coll, row)
     clean = check_properties(coll, props, current=_row_properties(coll, row), partial=not replace)
     if geometry is not None:
-        row.geom = _geom_expr(check_geometry(session, coll, geometry, max_vertices))
+        row.geom = _geom_expr(check_geometry(session, coll, geometry, max_vertices, crs))
     _apply_properties(coll, row, clean, replace=replace)
     row.version += 1
     row.updated_by = user.username
@@ -314,7 +340,7 @@ SPLIT_AREA_TOLERANCE = 0.01  # the parts may differ from the whole by 1 % (repro
 
 
 def split(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
-          max_vertices: int) -> list[WriteResult]:
+          max_vertices: int, crs: InputCrs = LONLAT) -> list[WriteResult]:
     """Split a polygon feature into ``body["parts"]`` in one transaction; return the saved features.
 
     The feature keeps the first part (its id, history and attributes, as a new
@@ -334,7 +360,7 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
                             code="bad_split", details={"field": "parts"})
     row = _locked_row(session, coll, fid)
     _check_if_match(session, coll, row, if_match)
-    geoms = [check_geometry(session, coll, part, max_vertices) for part in parts]
+    geoms = [check_geometry(session, coll, part, max_vertices, crs) for part in parts]
     _check_parts_make_up(session, coll, row, geoms)
     before = _snapshot(session, coll, row)
 

@@ -80,7 +80,7 @@ def _check_if_match(session: Session, row: Enterprise, if_match: str | None) -> 
     if not if_match:
         raise PreconditionRequired("更改阶段需要 If-Match（企业当前的 ETag）", code="if_match_required")
     current = enterprise_etag(row)
-    if current not in [t.strip() for t in if_match.split(",")]:
+    if not {current, "*"} & {t.strip() for t in if_match.split(",")}:  # "*": any current version (RFC 9110)
         found = reads.get_item(session, catalog.collections()["enterprises"], row.id)
         raise PreconditionFailed("该企业已被他人修改，请刷新后重试",
                                  code="stale_version",
