@@ -15,15 +15,12 @@ class Notification(Base):
 
     ``email_state``: None (no e-mail wanted when it was made), ``immediate`` or ``digest`` (waiting to be
     sent), ``sent``, ``skipped`` (read in the app before its digest went out) or ``failed`` (gave up).
-    ``dedupe_key`` makes time-driven events (an overdue stage, a passed milestone) arrive once.
     """
 
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "id", postgresql_where=text("read_at IS NULL")),
         Index("ix_notifications_user_created", "user_id", "created_at"),
-        Index("uq_notifications_user_dedupe", "user_id", "dedupe_key", unique=True,
-              postgresql_where=text("dedupe_key IS NOT NULL")),
         Index("ix_notifications_email_pending", "email_state", postgresql_where=text(
             "email_state IN ('immediate', 'digest')")),
     )
@@ -38,7 +35,6 @@ class Notification(Base):
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str | None] = mapped_column(String(64))
-    dedupe_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     email_state: Mapped[str | None] = mapped_column(String(20))
@@ -59,3 +55,13 @@ class NotificationSetting(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     last_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationMark(Base):
+    """A time-driven fact already announced (an overdue stage, a passed milestone), so it is told once."""
+
+    __tablename__ = "notification_marks"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event: Mapped[str] = mapped_column(String(40), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

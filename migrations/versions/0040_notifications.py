@@ -1,4 +1,4 @@
-"""Notifications (one row per recipient and event) and each user's notification settings.
+"""Notifications (one row per recipient and event), each user's settings, and the marks of announced deadlines.
 
 Revision ID: 0040_notifications
 Revises: 0015_merge_heads
@@ -27,7 +27,6 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(40)),
         sa.Column("object_id", sa.String(64)),
         sa.Column("actor", sa.String(64)),
-        sa.Column("dedupe_key", sa.String(200)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("read_at", sa.DateTime(timezone=True)),
         sa.Column("email_state", sa.String(20)),
@@ -38,8 +37,6 @@ def upgrade() -> None:
     op.create_index("ix_notifications_user_unread", "notifications", ["user_id", "id"],
                     postgresql_where=sa.text("read_at IS NULL"))
     op.create_index("ix_notifications_user_created", "notifications", ["user_id", "created_at"])
-    op.create_index("uq_notifications_user_dedupe", "notifications", ["user_id", "dedupe_key"], unique=True,
-                    postgresql_where=sa.text("dedupe_key IS NOT NULL"))
     op.create_index("ix_notifications_email_pending", "notifications", ["email_state"],
                     postgresql_where=sa.text("email_state IN ('immediate', 'digest')"))
     op.create_table(
@@ -53,8 +50,15 @@ def upgrade() -> None:
         sa.Column("last_digest_at", sa.DateTime(timezone=True)),
         sa.CheckConstraint("email_mode IN ('off', 'immediate', 'digest')", name="ck_notification_settings_mode"),
     )
+    op.create_table(
+        "notification_marks",
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("event", sa.String(40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notification_marks")
     op.drop_table("notification_settings")
     op.drop_table("notifications")
