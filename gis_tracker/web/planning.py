@@ -98,6 +98,7 @@ def compare_page():
     end = parse_date(request.args.get("to"), "to") or today
     cfg = {"from": start.isoformat(), "to": end.isoformat(), "api": url_for("planning_api.compare_dates"),
            "exports": url_for("exports_api.start_export"), "today": today.isoformat(),
+           "zones_url": url_for("ogc.items", collection_id="zones", limit=1000),
            "i18n": {"loading": _("加载中…"), "failed": _("加载失败"), "exporting": _("正在导出…"),
                     "export_failed": _("导出失败"), "download": _("下载"), "none": _("（无）")}}
     stage_legend = [{"label": pick(STAGE_LABELS[c], STAGE_LABELS_EN[c]), "colour": STAGE_COLOURS[c]}
