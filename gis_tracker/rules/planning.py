@@ -14,7 +14,7 @@ import calendar
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 # ---------------------------------------------------------------- restoration deadlines
 
@@ -33,7 +33,6 @@ RESTORATION_STATUSES = {
     "restored_late": ("逾期后修复", "Restored late"),
 }
 """Status code -> (Chinese, English)."""
-OPEN_STATUSES = ("pending", "due_soon", "overdue")
 
 REMEDIATION_BASES = {"production_halted": ("停产", "Production halted"),
                      "demolished": ("设备拆除", "Equipment removed")}
@@ -189,9 +188,6 @@ class IndexResult:
     weight_total: float
 
 
-MIN_COVERAGE = 0.0
-"""An index is computed from whatever weight has data; its coverage says how much that is."""
-
 
 def composite(components: Iterable[tuple[float, float | None]]) -> IndexResult:
     """Return 100 × Σ wᵢ·sᵢ / Σ wᵢ over the indicators with a score, and the coverage Σ wᵢ(with data) / Σ wᵢ."""
@@ -204,22 +200,3 @@ def composite(components: Iterable[tuple[float, float | None]]) -> IndexResult:
     value = 100.0 * sum(w * s for w, s in scored) / used
     return IndexResult(round(value, 2), round(used / total, 4) if total else 0.0, used, total)
 
-
-def last_day(year: int) -> date:
-    """Return 31 December of ``year``."""
-    return date(year, 12, 31)
-
-
-def years_between(first: int, last: int) -> list[int]:
-    """Return the years first..last (empty when first > last)."""
-    return list(range(first, last + 1))
-
-
-def days_between(a: date, b: date) -> int:
-    """Return b − a in days."""
-    return (b - a).days
-
-
-def next_day(day: date) -> date:
-    """Return the day after ``day``."""
-    return day + timedelta(days=1)

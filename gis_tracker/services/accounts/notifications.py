@@ -330,7 +330,7 @@ def flags_raised(session: Session, items: list[dict], username: str | None) -> i
     by_project: dict[int, list[dict]] = {}
     for item in items:
         by_project.setdefault(item["project_id"], []).append(item)
-    actor = username if username not in (None, "system", "sample-loader", "tests") else None
+    actor = username if username not in (None, "system", "sample-loader") else None
     if len(by_project) > GROUP_ABOVE:
         violations = sum(1 for i in items if i.get("severity") == "violation")
         return notify(session, "flag_raised", severity="violation" if violations else "warning",
