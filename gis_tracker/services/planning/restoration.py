@@ -272,8 +272,20 @@ def projects(session: Session, as_of: date | None = None) -> list[ProjectRestora
     return [_project_restoration(row, day) for row in _project_rows(session)]
 
 
+MAX_INT4 = 2**31 - 1
+
+
+def _check_id(object_id: int, enterprise: bool = False) -> None:
+    if 0 < object_id <= MAX_INT4:
+        return
+    if enterprise:  # a number PostgreSQL could not even compare
+        raise NotFound(f"企业 {object_id} 不存在", code="unknown_feature")
+    raise NotFound("不存在该项目", code="unknown_project")
+
+
 def project(session: Session, project_id: int, as_of: date | None = None) -> dict:
     """Return one project's restoration with its evidence files (404 for an unknown project)."""
+    _check_id(project_id)
     rows = _project_rows(session, [project_id])
     if not rows:
         raise NotFound("不存在该项目", code="unknown_project")
@@ -406,6 +418,7 @@ def record(session: Session, project_id: int, restored_on: date, note: str, uplo
     """
     if user.role not in access.PLANNERS:
         raise Forbidden("只有规划人员和管理员可以登记生态修复", code="forbidden_restoration")
+    _check_id(project_id)
     if not uploads:
         raise Unprocessable("请上传修复完成的证明材料（照片、验收文件，PDF/JPEG/PNG）", code="evidence_required",
                             details={"field": "evidence"})
@@ -470,6 +483,7 @@ def evidence(session: Session, evidence_id: int) -> RestorationEvidence:
 def set_site_term(session: Session, enterprise_id: int, basis: str | None, months: int | None, user: User,
                   if_match: str | None) -> dict:
     """Set (or with ``basis`` None clear) an enterprise site's remediation term through the feature write path."""
+    _check_id(enterprise_id, enterprise=True)
     if basis is not None and basis not in rules.REMEDIATION_BASES:
         raise Unprocessable("期限起算阶段须为停产（production_halted）或设备拆除（demolished）",
                             code="bad_basis", details={"field": "remediation_basis"})
@@ -487,6 +501,7 @@ def set_site_term(session: Session, enterprise_id: int, basis: str | None, month
 def decide(session: Session, project_id: int, required: bool | None, completion: date | None, user: User,
            if_match: str | None) -> dict:
     """Save a project's completion date and the planner's restoration decision through the feature write path."""
+    _check_id(project_id)
     coll = catalog.collections()["projects"]
     body = {"properties": {"restoration_required": required,
                            "completion_date": completion.isoformat() if completion else None}}
