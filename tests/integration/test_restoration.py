@@ -218,3 +218,23 @@ def test_projects_table_keeps_only_its_own_restoration_columns(session):
     cols = set(Project.__table__.columns.keys())
     assert {"completion_date", "restoration_required", "restored_date", "restored_by", "green_building",
             "floor_area_m2", "solar_mw"} <= cols
+
+
+def test_a_new_water_body_under_a_project_proposes_restoration_at_once(client, headers, session):
+    from tests.factories import lonlat
+    x, y = cell(68)
+    project = add_project(session, rect(x, y, x + 100, y + 100))
+    restoration.refresh(session, [project.id])
+    session.commit()
+    assert _check(session, project.id).proposed is False
+    body = {"type": "Feature", "properties": {"name": "测试新池塘", "kind": "pond"},
+            "geometry": lonlat(rect(x + 20, y + 20, x + 70, y + 70))}
+    saved = client.post("/ogc/collections/water_bodies/items", data=json.dumps(body),
+                        headers={**headers, "Content-Type": "application/geo+json"})
+    assert saved.status_code == 201, saved.get_json()
+    try:
+        found = _check(session, project.id)
+        assert found.proposed and found.reasons[0]["features"][0]["name"] == "测试新池塘"
+    finally:
+        from gis_tracker.models import WaterBody
+        retire(session, project, session.get(WaterBody, saved.get_json()["id"]))

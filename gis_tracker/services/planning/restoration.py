@@ -116,9 +116,10 @@ def _steepness(session: Session, dem: Raster, project_ids: list[int], threshold:
     return out
 
 
-def refresh(session: Session, project_ids: list[int] | None = None) -> int:
+def refresh(session: Session, project_ids: list[int] | None = None, terrain_too: bool = True) -> int:
     """Recompute the restoration proposal of ``project_ids`` (None: every live project); return how many.
 
+    ``terrain_too=False`` keeps the slope findings (a water or protected-area edit does not move the DEM).
     Runs in the caller's transaction and does not commit (write hooks call it inside the save).
     """
     if project_ids is not None and not project_ids:
@@ -138,15 +139,23 @@ def refresh(session: Session, project_ids: list[int] | None = None) -> int:
         reasons[pid].append({"kind": "water" if source == "water_bodies" else "protected",
                              "features": [{"id": r.feature_id, "name": r.name} for r in found],
                              "overlap_m2": round(sum(r.m2 for r in found), 1)})
-    dem = _latest_dem(session)
-    threshold = float(current_app.config.get("RESTORATION_SLOPE_DEG", 25))
-    if dem is not None:
-        for pid, found in _steepness(session, dem, ids, threshold).items():
-            if found["max_slope_deg"] > threshold:
-                reasons[pid].append({"kind": "slope", "threshold_deg": threshold, "raster": dem.name, **found})
+    dem_names: dict[int, str | None] = {}
+    if terrain_too:
+        dem = _latest_dem(session)
+        threshold = float(current_app.config.get("RESTORATION_SLOPE_DEG", 25))
+        dem_names = dict.fromkeys(ids, dem.name if dem else None)
+        if dem is not None:
+            for pid, found in _steepness(session, dem, ids, threshold).items():
+                if found["max_slope_deg"] > threshold:
+                    reasons[pid].append({"kind": "slope", "threshold_deg": threshold, "raster": dem.name, **found})
+    else:
+        for check in session.scalars(select(RestorationCheck).where(RestorationCheck.project_id.in_(ids))):
+            dem_names[check.project_id] = check.dem_raster
+            if check.project_id in reasons:
+                reasons[check.project_id] += [r for r in check.reasons if r.get("kind") == "slope"]
     now = datetime.now(UTC)
     values = [{"project_id": pid, "proposed": bool(found), "reasons": found, "checked_at": now,
-               "dem_raster": dem.name if dem else None} for pid, found in reasons.items()]
+               "dem_raster": dem_names.get(pid)} for pid, found in reasons.items()]
     stmt = insert(RestorationCheck).values(values)
     session.execute(stmt.on_conflict_do_update(index_elements=["project_id"], set_={
         "proposed": stmt.excluded.proposed, "reasons": stmt.excluded.reasons,
@@ -176,13 +185,13 @@ def _after_write(session: Session, collection_id: str, feature_id: int, action: 
         check = session.get(RestorationCheck, feature_id)
         return {"restoration_check": {"proposed": check.proposed, "reasons": check.reasons}} if check else None
     if collection_id in ("water_bodies", "protected_areas"):
-        refresh(session, None)
+        refresh(session, None, terrain_too=False)
     return None
 
 
 def _after_bulk(session: Session, collection_id: str, username: str) -> dict | None:
     if collection_id in ("projects", "water_bodies", "protected_areas"):
-        refresh(session, None)
+        refresh(session, None, terrain_too=collection_id == "projects")
     return None
 
 
