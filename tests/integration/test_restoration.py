@@ -11,7 +11,7 @@ import rasterio
 from rasterio.transform import from_origin
 from sqlalchemy import select
 
-from gis_tracker.models import AuditEntry, Project, RestorationCheck
+from gis_tracker.models import AuditEntry, RestorationCheck
 from gis_tracker.services.exchange import rasters
 from gis_tracker.services.planning import restoration
 from tests.factories import add_project, add_protected, add_water, borrowed_enterprise, cell, rect, retire
@@ -211,13 +211,6 @@ def test_a_completed_site_counts_as_restored(app, session):
         ent = db.session.get(Enterprise, eid)
         ent.remediation_basis = ent.remediation_months = None
         db.session.commit()
-
-
-def test_projects_table_keeps_only_its_own_restoration_columns(session):
-    """The migration adds these project columns and no others (issue 14 adds its own)."""
-    cols = set(Project.__table__.columns.keys())
-    assert {"completion_date", "restoration_required", "restored_date", "restored_by", "green_building",
-            "floor_area_m2", "solar_mw"} <= cols
 
 
 def test_a_new_water_body_under_a_project_proposes_restoration_at_once(client, headers, session):
