@@ -11,17 +11,23 @@ from .api import deleted_features, feature_history, geometry, jobs, ogc, ogc_til
 from .api import exchange as exchange_api
 from .api import exports as exports_api
 from .api import flags as flags_api
+from .api import notifications as notifications_api
+from .api import planning as planning_api
 from .api import relocation as relocation_api
 from .api import tiles as tiles_api
 from .config import PROJECT_ROOT, Config
 from .db import db
+from .services.accounts import notifications
 from .services.encroachment import check as encroachment_check
 from .services.features import tiles
+from .services.planning import restoration
 from .web import account, admin, auth, health
 from .web import exchange as exchange_pages
 from .web import exports as exports_pages
 from .web import flags as flags_pages
 from .web import map as map_page
+from .web import notifications as notification_pages
+from .web import planning as planning_pages
 from .web import relocation as relocation_pages
 
 BLUEPRINTS = (
@@ -32,6 +38,8 @@ BLUEPRINTS = (
     exports_api.bp, exports_pages.bp,  # snapshots, interactive maps, meeting packs
     flags_api.bp, flags_pages.bp,  # encroachment flags and the 两型 review
     exchange_api.bp, exchange_pages.bp,  # data exchange: imports, exports, rasters, indicators
+    notifications_api.bp, notification_pages.bp,  # notifications: the bell, the inbox, settings
+    planning_api.bp, planning_pages.bp,  # following the plan: indicators and index, then vs now, restoration
 )
 
 
@@ -56,5 +64,7 @@ def create_app(config: object | None = None) -> Flask:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write
     encroachment_check.init_app(app)  # every project write is re-checked against the protected layers
+    restoration.init_app(app)  # and its restoration proposal (water, protected areas, steep slopes) refreshed
+    notifications.init_app(app)  # immediate e-mail after the commit that stored the notices
     cli.init_app(app)
     return app

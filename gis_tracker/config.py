@@ -76,6 +76,17 @@ class Config:
         self.CORS_ORIGINS = env.get("CORS_ORIGINS", "")
         # Hosts (names or IP networks, comma-separated) the server may fetch from.
         self.OUTBOUND_ALLOWLIST = env.get("OUTBOUND_ALLOWLIST", "")
+        # Notifications by e-mail (none unless SMTP_HOST is set): the intranet's mail relay.
+        self.SMTP_HOST = env.get("SMTP_HOST", "")
+        self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
+        self.SMTP_SECURITY = env.get("SMTP_SECURITY", "none")  # none | starttls | ssl
+        self.SMTP_USERNAME = env.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
+        self.SMTP_TIMEOUT_S = float(env.get("SMTP_TIMEOUT_S", "10"))
+        self.MAIL_FROM = env.get("MAIL_FROM", "shifeng-gis@localhost")
+        self.APP_BASE_URL = env.get("APP_BASE_URL", "")  # e.g. http://gis.shifeng.gov.local, for links in e-mail
+        # Ecological restoration is proposed for projects on slopes steeper than this (degrees, from the DEM).
+        self.RESTORATION_SLOPE_DEG = float(env.get("RESTORATION_SLOPE_DEG", "25"))
         self.TESTING = False
 
 

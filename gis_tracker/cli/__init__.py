@@ -15,7 +15,7 @@ from ..i18n import gettext as _
 from ..models import User
 from ..services.accounts import users
 from ..services.platform import migrations, sample_data
-from . import backup, exchange, exports
+from . import backup, exchange, exports, notify
 
 users_cli = AppGroup("users", help="管理用户与令牌 / manage users and API tokens")
 
@@ -142,3 +142,4 @@ def init_app(app: Flask) -> None:
     exchange.init_app(app)  # layers import/export, rasters
     backup.init_app(app)
     exports.init_app(app)
+    notify.init_app(app)  # deadlines and e-mail for timers

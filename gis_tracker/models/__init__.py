@@ -7,6 +7,8 @@ from .export import Export  # noqa: F401
 from .job import Job
 from .layers import District, ProtectedArea, WaterBody, Zone
 from .login_attempt import LoginAttempt  # noqa: F401
+from .notification import Notification, NotificationMark, NotificationSetting  # noqa: F401
+from .planning import IndexReport, PlanIndicator, PlanIndicatorValue, RestorationCheck, RestorationEvidence  # noqa: F401
 from .project import Project
 from .relocation import StageTransition, TransitionAttachment  # noqa: F401
 from .tile_cache import CachedTile, TileEpoch

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +14,11 @@ class Enterprise(TrackedMixin, Base):
     """One of the 172 Qingshuitang enterprises and its current relocation state."""
 
     __tablename__ = "enterprises"
-    __table_args__ = (gist_index("enterprises"), gist_index("enterprises", "parcel_geom"),)
+    __table_args__ = (gist_index("enterprises"), gist_index("enterprises", "parcel_geom"),
+                      CheckConstraint("chimney_count >= 0", name="ck_enterprises_chimney_count"),
+                      CheckConstraint("remediation_months BETWEEN 1 AND 120", name="ck_enterprises_remediation_months"),
+                      CheckConstraint("remediation_basis IN ('production_halted', 'demolished')",
+                                      name="ck_enterprises_remediation_basis"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
@@ -31,4 +35,8 @@ class Enterprise(TrackedMixin, Base):
     planned_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
     geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)
+    # Site remediation term set by the office (migration 0041): 场地调查与修复 due months after 停产/设备拆除.
+    remediation_basis: Mapped[str | None] = mapped_column(String(20))
+    remediation_months: Mapped[int | None] = mapped_column(Integer)
+    chimney_count: Mapped[int | None] = mapped_column(Integer)  # for the 城区烟囱拆除率 indicator
     parcel_geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False))

@@ -20,7 +20,7 @@ class Export(Base):
     __tablename__ = "exports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # snapshot | html | meeting_pack
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # snapshot | html | meeting_pack | compare
     format: Mapped[str] = mapped_column(String(10), nullable=False)  # png | pdf | html
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     params: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import STORAGE_SRID, Base
@@ -19,7 +19,9 @@ class Project(TrackedMixin, Base):
     """A construction project with its footprint and land-use attributes."""
 
     __tablename__ = "projects"
-    __table_args__ = (gist_index("projects"),)
+    __table_args__ = (gist_index("projects"),
+                      CheckConstraint("floor_area_m2 >= 0", name="ck_projects_floor_area_m2"),
+                      CheckConstraint("solar_mw >= 0", name="ck_projects_solar_mw"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -34,4 +36,13 @@ class Project(TrackedMixin, Base):
     land_supplied_date: Mapped[date | None] = mapped_column(Date)
     construction_started_date: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)
+    # Ecological restoration (二(三)4(2), migration 0041): due one year after completion.
+    completion_date: Mapped[date | None] = mapped_column(Date)  # 竣工日期
+    restoration_required: Mapped[bool | None] = mapped_column(Boolean)  # the planner's decision; None: not decided
+    restored_date: Mapped[date | None] = mapped_column(Date)  # recorded with evidence (services/planning)
+    restored_by: Mapped[str | None] = mapped_column(String(64))
+    # Attributes the plan's indicators are computed from (green buildings, rooftop solar).
+    green_building: Mapped[bool | None] = mapped_column(Boolean)  # built to the green-building standard
+    floor_area_m2: Mapped[float | None] = mapped_column(Float)  # 建筑面积
+    solar_mw: Mapped[float | None] = mapped_column(Float)  # rooftop photovoltaic capacity
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False), nullable=False)

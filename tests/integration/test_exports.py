@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Export, Project
-from gis_tracker.services.cartography import exports, meeting_pack
+from gis_tracker.services.cartography import exports, meeting_pack, plan_pages
 from gis_tracker.services.encroachment import flags
 from tests.support.clients import login
 
@@ -150,7 +150,8 @@ def test_meeting_pack_has_cover_contents_maps_tables_and_page_numbers(session, t
     flagged_projects = len({f.project_id for f in flags.open_flags(session)})
     flag_pages = max(1, -(-flagged_projects // meeting_pack.FLAGS_PER_PAGE))
     has_indicators = meeting_pack.indicator_table(session) is not None
-    assert len(pages) == 6 + flag_pages + (1 if has_indicators else 0)
+    planning = len(plan_pages.pages(session, date(2020, 6, 30)))  # the register and restoration (issue 17)
+    assert len(pages) == 6 + flag_pages + (1 if has_indicators else 0) + planning
     assert "会议材料" in headings[0] and "2020-06-30" in pages[0]
     assert headings[1] == "目录" and headings[2] == "石峰区总览图"
     assert headings[3:6] == ["清水塘片区 · 搬迁进度", "田心片区 · 搬迁进度", "九郎山片区 · 搬迁进度"]
@@ -158,6 +159,8 @@ def test_meeting_pack_has_cover_contents_maps_tables_and_page_numbers(session, t
     for number, text in enumerate(pages[1:], start=2):
         assert f"第{number}页/共{total}页" in "".join(text.split())
     for number, heading in enumerate(headings[2:], start=3):  # the contents list every section with its page
+        if heading.endswith("（续）"):
+            continue  # continuation pages are not in the contents
         assert heading.split("（")[0] in pages[1] and str(number) in pages[1]
     qst = pages[3]
     assert "企业按阶段统计" in qst and "共 172 家" in qst and "验收销号" in qst and "合计" in qst

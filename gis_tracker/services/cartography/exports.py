@@ -28,10 +28,10 @@ from ...models import Export, Zone
 from ..accounts import audit
 from ..features import catalog
 from ..platform import jobs
-from . import html_snapshot, meeting_pack, snapshot, snapshot_data
+from . import compare_export, html_snapshot, meeting_pack, snapshot, snapshot_data
 
 LOGGER = logging.getLogger(__name__)
-KINDS = ("snapshot", "html", "meeting_pack")
+KINDS = ("snapshot", "html", "meeting_pack", "compare")
 EXTENSIONS = {"png": "png", "pdf": "pdf", "html": "html"}
 
 
@@ -74,6 +74,13 @@ def validate(session: Session, kind: str, params: dict) -> dict:
             raise BadParameter("截至日期不能晚于今天", code="bad_date")
         title = str((params or {}).get("title") or "").strip()
         return {"as_of": as_of.isoformat() if as_of else None, "title": title[:80] or None}
+    if kind == "compare":  # then vs now: dates A and B (services/planning/compare.py checks them)
+        fmt = (params or {}).get("format") or "pdf"
+        if fmt not in ("pdf", "png"):
+            raise BadParameter("今昔对比只能导出 PDF 或 PNG", code="bad_format", details={"parameter": "format"})
+        start, end = compare_export.compare.check_range(snapshot.parse_date((params or {}).get("from"), "from"),
+                                                        snapshot.parse_date((params or {}).get("to"), "to"))
+        return {"from": start.isoformat(), "to": end.isoformat(), "format": fmt}
     req = snapshot.SnapshotRequest.from_params(params)
     if kind == "html" and req.fmt != "html":
         req = snapshot.with_defaults(req, fmt="html")
@@ -95,6 +102,11 @@ def produce(session: Session, kind: str, params: dict, username: str | None, pro
         content = meeting_pack.render(session, as_of, progress=progress, title=params.get("title"))
         title = params.get("title") or meeting_pack.default_title(as_of)
         return store(session, kind=kind, fmt="pdf", title=title, params=params, content=content, username=username)
+    if kind == "compare":
+        start, end = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
+        content = compare_export.render(session, start, end, params["format"], progress)
+        return store(session, kind=kind, fmt=params["format"], title=compare_export.default_title(start, end),
+                     params=params, content=content, username=username)
     req = snapshot.SnapshotRequest.from_params(params)
     progress(10, _("读取图层"))
     if req.fmt == "html":

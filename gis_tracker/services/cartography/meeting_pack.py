@@ -30,7 +30,7 @@ from ...spatial import cartography
 from ..encroachment import flags as flag_service
 from ..exchange import zonal
 from ..relocation import transitions
-from . import map_figure, snapshot
+from . import map_figure, plan_pages, snapshot
 
 LOGGER = logging.getLogger(__name__)
 PAGE = cartography.paper_inches("A4", True)
@@ -275,6 +275,7 @@ def plan(ctx: PackContext) -> list[Page]:
     indicator = _indicator_page(ctx)
     if indicator is not None:
         pages.append(indicator)
+    pages += [Page(*spec) for spec in plan_pages.pages(ctx.session, ctx.as_of)]  # indicators, restoration
     pages[1] = _contents(pages)  # built from the final list, so page numbers are right
     return pages
 

@@ -28,6 +28,7 @@ from ...models import Project
 from ...models.encroachment import EncroachmentFlag, EncroachmentRule
 from ...rules import encroachment as rules
 from ...spatial.measure import SQUARE_METRES_PER_MU
+from ..accounts import notifications
 from ..features import write_events
 
 LOGGER = logging.getLogger(__name__)
@@ -213,6 +214,8 @@ def recheck(session: Session, project_ids: list[int] | None = None, rule_ids: li
     events += [(fid, "raised", None, "open", _details(None, fired[key])) for key, fid in inserted.items()]
     _write_events(session, events, username)
     report = _describe(session, events)
+    reopened = {e[0] for e in events if e[1] == "changed" and e[2] != "open" and e[3] == "open"}
+    notifications.flags_raised(session, report[0] + [c for c in report[1] if c["flag_id"] in reopened], username)
     checked = len(project_ids) if project_ids is not None else session.scalar(
         select(func.count()).select_from(Project).where(Project.deleted_at.is_(None)))
     return _report(*report, checked)

@@ -18,7 +18,7 @@ from ...i18n import gettext as _
 from ...models import Project, Zone
 from ...models.encroachment import EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule
 from ...rules import encroachment as rules
-from ..accounts import audit
+from ..accounts import audit, notifications
 from . import check
 
 LOGGER = logging.getLogger(__name__)
@@ -64,8 +64,11 @@ def set_status(session: Session, flag_id: int, target: str, reason: str | None, 
     flag.version += 1
     audit.record(session, username=username, action=f"flag_{target}", object_type="encroachment_flag",
                  object_id=flag.id, before=before, after={"status": target, "reason": reason})
-    session.commit()
     rule = session.get(EncroachmentRule, flag.rule_id)
+    notifications.flag_closed(session, flag_id=flag.id, project_id=flag.project_id,
+                              project_name=session.get(Project, flag.project_id).name, rule_name=rule.name,
+                              status=target, reason=reason, username=username)
+    session.commit()
     return check.flag_dict(flag, rule)
 
 

@@ -24,7 +24,7 @@ from ...models.encroachment import ReviewReport
 from ...rules import encroachment as enc_rules
 from ...rules import land_use
 from ...spatial.measure import m2_to_mu
-from ..accounts import audit
+from ..accounts import audit, notifications
 from . import check, review_map, review_pdf
 
 LOGGER = logging.getLogger(__name__)
@@ -124,6 +124,8 @@ def issue(session: Session, project_id: int, username: str) -> ReviewReport:
     audit.record(session, username=username, action="issue_review", object_type="review_report",
                  object_id=report.id, after={"number": number, "project_id": project_id, "conclusion": a.conclusion,
                                              "data_version": a.data_version, "pdf_sha256": report.pdf_sha256})
+    notifications.review_issued(session, report_id=report.id, number=number, project_id=project_id,
+                                project_name=a.project["name"], conclusion=a.conclusion, username=username)
     session.commit()
     LOGGER.info("review %s issued for project %s: %s", number, project_id, a.conclusion)
     return report

@@ -27,7 +27,7 @@ from ...errors import AppError, Conflict, Unprocessable
 from ...i18n import gettext as _
 from ...models import DataImport, UserLayer
 from ...spatial import validate
-from ..accounts import audit
+from ..accounts import audit, notifications
 from ..features import catalog, tiles, user_layers, write_events
 from ..features.attributes import check_properties
 from . import copy_loader, import_files
@@ -227,12 +227,20 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
 
 
 def _mark(import_id: int, **values) -> None:
+    """Store the import's outcome and tell its author (finished, or failed with the reason)."""
     session = db.session
     session.rollback()
     record = session.get(DataImport, import_id)
     for key, value in values.items():
         setattr(record, key, value)
     record.updated_at = datetime.now(dt.UTC)
+    if record.status == "committed":
+        notifications.import_finished(session, username=record.username, import_id=record.id,
+                                      filename=record.filename, count=(record.result or {}).get("count", 0),
+                                      collection=(record.result or {}).get("collection") or record.target or "")
+    else:
+        notifications.import_failed(session, username=record.username, import_id=record.id,
+                                    filename=record.filename, message=record.message or "")
     session.commit()
 
 

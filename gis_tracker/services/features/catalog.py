@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, and_, case, cast, func, select, text
 from sqlalchemy.orm import aliased
 
 from ... import access
 from ...errors import NotFound
-from ...models import Enterprise, LayerFeature, Project, ProtectedArea, UserLayer, WaterBody, Zone
+from ...models import Enterprise, LayerFeature, Project, ProtectedArea, RestorationCheck, UserLayer, WaterBody, Zone
+from ...rules import planning as planning_rules
 from ...rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 from .encroachment_collection import encroachments_collection
 
@@ -101,6 +102,46 @@ def _zone_group():
 def _zone_name(model) -> Callable[[], Any]:
     return lambda: (select(Zone.name).where(Zone.id == model.zone_id).scalar_subquery())
 
+
+def _restoration_proposed():
+    return (select(RestorationCheck.proposed).where(RestorationCheck.project_id == Project.id)
+            .scalar_subquery())
+
+
+def _restoration_needed():
+    """The planner's decision, or while undecided the system's proposal (restoration_checks)."""
+    return func.coalesce(Project.restoration_required, _restoration_proposed(), False)
+
+
+def _restoration_due():
+    due = cast(Project.completion_date + text("interval '1 year'"), Date)
+    return case((and_(_restoration_needed(), Project.completion_date.is_not(None)), due), else_=None)
+
+
+def _restoration_status():
+    """The status today, as rules.planning.project_restoration_status computes it."""
+    due, today = _restoration_due(), func.current_date()
+    return case(
+        (~_restoration_needed(), "not_required"),
+        (and_(Project.restored_date.is_not(None), Project.restored_date <= today),
+         case((and_(due.is_not(None), Project.restored_date > due), "restored_late"), else_="restored")),
+        (Project.completion_date.is_(None) | (Project.completion_date > today), "no_completion"),
+        (today > due, "overdue"),
+        (due - today <= planning_rules.DUE_SOON_DAYS, "due_soon"),
+        else_="pending")
+
+
+def _remediation_due():
+    """An enterprise site's 场地调查与修复 due date: the term's months after the basis stage was reached."""
+    reached = Enterprise.stage_dates[Enterprise.remediation_basis].astext
+    valid = and_(Enterprise.remediation_months.is_not(None), reached.op("~")(r"^\d{4}-\d{2}-\d{2}"))
+    due = cast(cast(func.substr(reached, 1, 10), Date) + Enterprise.remediation_months * text("interval '1 month'"),
+               Date)
+    return case((valid, due), else_=None)
+
+
+RESTORATION_STATUS_CHOICES = dict(planning_rules.RESTORATION_STATUSES)
+REMEDIATION_BASIS_CHOICES = dict(planning_rules.REMEDIATION_BASES)
 
 PROJECT_TYPE_CHOICES = {
     "industrial": ("工业", "Industrial"),
@@ -192,6 +233,11 @@ def _build() -> dict[str, Collection]:
             Field("planned_dates", "object", "计划日期", "Planned dates", popup=False),
             Field("zone_code", "string", "所在功能区", "Sub-area", expr=_zone_code(Enterprise), popup=False),
             Field("zone_name", "string", "所在功能区", "Sub-area", expr=_zone_name(Enterprise)),
+            Field("chimney_count", "integer", "烟囱数（座）", "Chimneys"),
+            Field("remediation_basis", "string", "场地修复期限起算", "Remediation term from",
+                  choices=REMEDIATION_BASIS_CHOICES, popup=False),
+            Field("remediation_months", "integer", "场地修复期限（月）", "Remediation term (months)", popup=False),
+            Field("remediation_due", "date", "场地修复期限", "Site remediation due", expr=_remediation_due),
         ),
         style={"radius": 5, "weight": 1, "color": "#333333", "fillOpacity": 0.9},
         style_by="stage", style_colours=STAGE_COLOURS,
@@ -244,6 +290,17 @@ def _build() -> dict[str, Collection]:
             Field("land_supplied_date", "date", "供地日期", "Land supplied"),
             Field("construction_started_date", "date", "开工日期", "Construction started"),
             Field("description", "string", "说明", "Description"),
+            Field("completion_date", "date", "竣工日期", "Completion date"),
+            Field("restoration_required", "boolean", "需生态修复", "Restoration required"),
+            Field("restoration_proposed", "boolean", "系统建议生态修复", "Restoration proposed",
+                  expr=_restoration_proposed, popup=False),
+            Field("restoration_due", "date", "生态修复期限", "Restoration due", expr=_restoration_due),
+            Field("restored_date", "date", "生态修复完成日期", "Restored on", writable=False),
+            Field("restoration_status", "string", "生态修复状态", "Restoration status", expr=_restoration_status,
+                  choices=RESTORATION_STATUS_CHOICES),
+            Field("green_building", "boolean", "绿色建筑", "Green building"),
+            Field("floor_area_m2", "number", "建筑面积（m²）", "Floor area (m²)"),
+            Field("solar_mw", "number", "屋顶光伏装机（MW）", "Rooftop solar (MW)"),
         ),
         style={"color": "#7a3e9d", "weight": 2, "fillColor": "#c39bd3", "fillOpacity": 0.45},
     )
