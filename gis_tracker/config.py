@@ -65,6 +65,10 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        # Browser sessions live on the server (browser_sessions): they end after this long unused, and
+        # this long after the login whatever the activity (OWASP: 15–30 min idle, a working day absolute).
+        self.SESSION_IDLE_MINUTES = float(env.get("SESSION_IDLE_MINUTES", "30"))
+        self.SESSION_ABSOLUTE_HOURS = float(env.get("SESSION_ABSOLUTE_HOURS", "8"))
         # Number of reverse proxies (nginx) in front of the app whose
         # X-Forwarded-For/-Proto/-Host headers are trusted (0: none).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))

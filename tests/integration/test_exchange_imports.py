@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from gis_tracker.models import AuditEntry, DataImport
 from gis_tracker.spatial import crs as crsmod
 from tests.factories import layer_rows, sample_frame, shapefile_zip, unique
-from tests.support.clients import commit, sandbox, upload
+from tests.support.clients import commit, csrf_token_of, sandbox, upload
 from tests.support.texts import english
 
 FORMATS = ("gpkg", "shp", "geojson", "kml", "csv", "xlsx")
@@ -205,8 +205,7 @@ def test_viewer_may_not_import(client, tmp_path):
     login(client, "viewer")
     path = tmp_path / "p.csv"
     path.write_text("name,lon,lat\na,113.12,27.92\n", encoding="utf-8")
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(client)
     with open(path, "rb") as fh:
         resp = client.post("/api/imports", data={"file": (fh, "p.csv")}, headers={"X-CSRFToken": token},
                            content_type="multipart/form-data")
