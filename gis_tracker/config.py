@@ -69,6 +69,11 @@ class Config:
         # this long after the login whatever the activity (OWASP: 15–30 min idle, a working day absolute).
         self.SESSION_IDLE_MINUTES = float(env.get("SESSION_IDLE_MINUTES", "30"))
         self.SESSION_ABSOLUTE_HOURS = float(env.get("SESSION_ABSOLUTE_HOURS", "8"))
+        # The address users reach the app at: every absolute link is built from it (gis_tracker/hosts.py).
+        self.EXTERNAL_URL = env.get("EXTERNAL_URL", "").strip()
+        # Host names a request may carry (comma-separated; ".example.org" admits subdomains); others get 400.
+        # Unset: EXTERNAL_URL's host, localhost, 127.0.0.1 and this machine's names and addresses.
+        self.TRUSTED_HOSTS = [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
         # Number of reverse proxies (nginx) in front of the app whose
         # X-Forwarded-For/-Proto/-Host headers are trusted (0: none).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
