@@ -36,7 +36,7 @@ def test_session_cookie_is_httponly_lax_and_not_secure_over_http(client):
 
 
 def test_session_cookie_is_secure_over_https(client):
-    cookie = _session_cookie(client.get("/login", base_url="https://gis.example"))
+    cookie = _session_cookie(client.get("/login", base_url="https://localhost"))
     assert "Secure" in cookie and "HttpOnly" in cookie
 
 
