@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
+from . import storage
 from .localdb import runtime_url_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +22,7 @@ def _secret_key() -> str:
     path = PROJECT_ROOT / "var" / "secret_key"
     path.parent.mkdir(exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        storage.write_private(path, secrets.token_hex(32).encode())  # 0600 from the start, never world-readable
     return path.read_text().strip()
 
 
