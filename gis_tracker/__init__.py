@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask
 
-from . import cli, handlers, hosts, http_cache, i18n, security
+from . import cli, handlers, hosts, http_cache, i18n, parsing, security
 from .api import admin as admin_api
 from .api import deleted_features, feature_history, geometry, jobs, ogc, ogc_write, openapi, user_layers
 from .api import exchange as exchange_api
@@ -53,6 +53,7 @@ def create_app(config: object | None = None) -> Flask:
     security.init_app(app)
     handlers.init_app(app)
     http_cache.init_app(app)
+    parsing.init_app(app)  # strict <int:…> in routes: before the blueprints add theirs
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write

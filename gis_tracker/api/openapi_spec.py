@@ -12,6 +12,7 @@ import re
 from flask import current_app
 
 from ..db import db
+from ..parsing import INT64_MAX
 from ..services.features import catalog
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -38,7 +39,7 @@ def _ok(status: int = 200, media: str = "application/json", schema: dict | None 
 
 def _path_param(name: str, converter: str | None, collections: list[str]) -> dict:
     if converter == "int":
-        schema = {"type": "integer", "minimum": 0}
+        schema = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
     elif name == "collection_id" and collections:
         schema = {"type": "string", "enum": collections}
     else:
@@ -53,8 +54,8 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "the ETag of the version being changed"}
 ITEMS_QUERY = [
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}),
-    _query("offset", {"type": "integer", "minimum": 0}),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000}),  # maximum: OGC_MAX_LIMIT, in build()
+    _query("offset", {"type": "integer", "minimum": 0, "maximum": INT64_MAX}),
     _query("bbox", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat"),
     _query("sortby", {"type": "string"}, "field names, '-' for descending"),
 ]
@@ -92,6 +93,13 @@ def _ogc_operation(endpoint: str, method: str) -> dict | None:
     return table.get((endpoint, method))
 
 
+def _with_max_limit(param: dict) -> dict:
+    """Return a parameter with ``limit``'s maximum set to this server's OGC_MAX_LIMIT (more answers 400)."""
+    if param.get("name") != "limit" or param.get("in") != "query":
+        return param
+    return {**param, "schema": {**param["schema"], "maximum": int(current_app.config["OGC_MAX_LIMIT"])}}
+
+
 def build() -> dict:
     """Return the OpenAPI document for the current app."""
     app = current_app
@@ -112,7 +120,7 @@ def build() -> dict:
                 **_ok(201 if method == "POST" and "create" in rule.endpoint else 200),
                 **_errors(400, 403, 404, 409, 412, 422)}}
             op = {**op, "operationId": f"{rule.endpoint}.{method.lower()}".replace(".", "_")}
-            op["parameters"] = params + list(op.get("parameters", []))
+            op["parameters"] = params + [_with_max_limit(p) for p in op.get("parameters", [])]
             if method in ("POST", "PUT", "PATCH") and "requestBody" not in op:
                 op["requestBody"] = {"required": False, "content": {"application/json": {"schema": JSON_ANY}}}
             op["responses"] = {**op["responses"], **_errors(401)}

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
-from .. import access
+from .. import access, parsing
 from ..access import ROLES
 from ..db import db
 from ..errors import AppError, BadParameter
@@ -135,10 +135,7 @@ def roles():
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
-        raise BadParameter("页码无效", code="bad_page")
-    return int(raw)
+    return parsing.integer(request.args.get("page"), "page", minimum=1, maximum=100000, default=1, code="bad_page")
 
 
 @bp.get("/audit")

@@ -198,7 +198,8 @@ def suggest_field_name(source: str, used: set[str], index: int) -> str:
     """Return a valid field name for a source column (ASCII slug, known Chinese name, or field_<n>)."""
     slug = re.sub(r"[^a-z0-9_]+", "_", source.strip().lower()).strip("_")
     candidate = KNOWN_NAMES.get(source.strip()) or slug
-    if not candidate or not layer_specs.FIELD_NAME.match(candidate) or candidate in layer_specs.RESERVED_FIELD_NAMES:
+    if (not candidate or not layer_specs.FIELD_NAME.fullmatch(candidate)
+            or candidate in layer_specs.RESERVED_FIELD_NAMES):
         candidate = f"field_{index + 1}"
     name, n = candidate[:60], 2
     while name in used:
