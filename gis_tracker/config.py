@@ -59,8 +59,6 @@ class Config:
         self.IMPORT_INLINE_FEATURES = int(env.get("IMPORT_INLINE_FEATURES", "2000"))
         # Previews nobody committed or cancelled: their files go after this many hours.
         self.IMPORT_PREVIEW_HOURS = float(env.get("IMPORT_PREVIEW_HOURS", "72"))
-        # A background job with no progress for this long whose worker is gone is reported interrupted.
-        self.JOB_STALE_MINUTES = float(env.get("JOB_STALE_MINUTES", "5"))
         self.MAX_ATTACHMENT_MB = int(env.get("MAX_ATTACHMENT_MB", "20"))  # per relocation attachment
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
