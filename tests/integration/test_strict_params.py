@@ -73,7 +73,7 @@ def test_feature_ids_are_ascii_digits_within_integer(client, admin_headers, zone
 @pytest.mark.parametrize("raw", ["%D9%A1", "%C2%B2", "１", BIG + "0"])
 def test_integer_route_segments_are_ascii_within_bigint(client, headers, zone, raw):
     fid, _ = zone
-    for url in (f"/api/imports/{raw}", f"/api/jobs/{raw}", f"/api/relocation/enterprises/{raw}/history",
+    for url in (f"/api/imports/{raw}", f"/api/jobs/{raw}", f"/api/enterprises/{raw}/history", f"/api/relocation/attachments/{raw}",
                 f"/api/collections/zones/items/{fid}/versions/{raw}/restore", f"/tiles/zones/{raw}/0/0.mvt"):
         method = "POST" if url.endswith("restore") else "GET"
         assert client.open(url, method=method, headers=headers).status_code == 404, url
