@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from .errors import BadParameter
@@ -108,6 +109,20 @@ class StrictIntConverter(IntegerConverter):
         return number_value
 
 
+class JSONProvider(DefaultJSONProvider):
+    """The app's JSON: Chinese kept readable; a body nested too deeply is malformed JSON (400), not a crash."""
+
+    ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        """Parse JSON; ``request.get_json()`` then answers 400 for ``[[[[…`` instead of a RecursionError."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app) -> None:
-    """Install the strict ``int`` route converter (before any blueprint is registered)."""
+    """Install the strict ``int`` route converter (before any blueprint is registered) and the JSON provider."""
     app.url_map.converters["int"] = StrictIntConverter
+    app.json = JSONProvider(app)
