@@ -75,6 +75,14 @@ def _database_error(exc: Exception):
     return _unexpected(exc)
 
 
+def _value_error(exc: ValueError):
+    """psycopg2 refuses text holding NUL before sending it: the request's fault (400), anything else a 500."""
+    if "NUL (0x00)" in str(exc):
+        LOGGER.warning("text with NUL reached the database layer: %s", exc)
+        return _respond(400, "bad_text", _("请求含有无法存储的字符"))
+    return _unexpected(exc)
+
+
 def _unencodable(exc: UnicodeEncodeError):
     """A request carried text no database can store (a lone surrogate from a JSON \\udXXX escape)."""
     LOGGER.warning("unencodable text in a request: %s", exc.reason)
@@ -93,4 +101,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
     app.register_error_handler(UnicodeEncodeError, _unencodable)
+    app.register_error_handler(ValueError, _value_error)
     app.register_error_handler(Exception, _unexpected)

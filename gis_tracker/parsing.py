@@ -122,7 +122,25 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+def refuse_nul() -> None:
+    """Refuse NUL in any path segment, query parameter or form field (400 naming it).
+
+    PostgreSQL can neither store nor compare text holding NUL (psycopg2 refuses
+    to send it), so such a value can never be a valid name, filter or field.
+    """
+    from flask import request
+
+    sources = [(request.view_args or {}).items(), request.args.items(multi=True)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form.items(multi=True))
+    for items in sources:
+        for name, value in items:
+            if "\x00" in str(name) or (isinstance(value, str) and "\x00" in value):
+                raise _bad(str(name).replace("\x00", ""), f"参数 {str(name).replace(chr(0), '')} 含有非法字符（NUL）")
+
+
 def init_app(app) -> None:
     """Install the strict ``int`` route converter (before any blueprint is registered) and the JSON provider."""
     app.url_map.converters["int"] = StrictIntConverter
     app.json = JSONProvider(app)
+    app.before_request(refuse_nul)

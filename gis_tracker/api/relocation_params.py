@@ -79,8 +79,19 @@ def _filter_text(args, name: str, limit: int) -> str:
     return value
 
 
-def parse_filter(args, per_page_default: int = 50) -> EnterpriseFilter:
-    """Build an :class:`EnterpriseFilter` from query arguments (unknown codes and bad numbers are refused)."""
+FILTER_PARAMETERS = {"as_of", "zone", "industry", "path", "stage", "overdue", "q", "sort", "desc", "page", "per_page",
+                     "lang"}
+
+
+def parse_filter(args, per_page_default: int = 50, extra: tuple[str, ...] = ()) -> EnterpriseFilter:
+    """Build an :class:`EnterpriseFilter` from query arguments (unknown parameters, codes and numbers are refused).
+
+    ``extra`` names the parameters the caller reads itself (e.g. the export's ``format``).
+    """
+    unknown = [name for name in args if name not in FILTER_PARAMETERS and name not in extra]
+    if unknown:
+        raise BadParameter(f"未知参数 {unknown[0][:40]!r}", code="unknown_parameter",
+                           details={"parameter": unknown[0][:40]})
     stage = _choice(args, "stage", STAGE_CODES)
     path = _choice(args, "path", PATH_LABELS)
     overdue = BOOLEAN_WORDS[_choice(args, "overdue", BOOLEAN_WORDS)]

@@ -161,3 +161,26 @@ class _Factory:
         path = self.root / f"{name}{self.n}"
         path.mkdir()
         return path
+
+
+@pytest.mark.parametrize("url", ["/ogc/collections/%00", "/api/collections/a%00b/deleted", "/ogc/collections/zones/items?name=%00",
+                                 "/api/relocation/enterprises?q=a%00", "/admin/audit?user=%00"])
+def test_nul_anywhere_in_a_url_is_400_naming_the_parameter(client, admin_headers, url):
+    resp = client.get(url, headers=admin_headers)
+    assert resp.status_code == 400, (url, resp.status_code)
+    if resp.is_json:
+        assert resp.get_json()["code"] == "bad_parameter"
+
+
+def test_an_unknown_parameter_of_the_enterprise_table_is_400(app, client, headers):
+    viewer = login(app.test_client(), "viewer")
+    for url in ("/relocation/?format=%20", "/api/relocation/enterprises?colour=red"):
+        resp = viewer.get(url)
+        assert resp.status_code == 400, url
+    assert viewer.get("/api/relocation/ledger/export?format=csv").status_code == 200  # its own parameter
+
+
+@pytest.mark.parametrize("url", ["/api/exports", "/api/admin/basemap-check", "/api/layers", "/api/imports/1/commit"])
+def test_json_nested_too_deeply_is_400(client, admin_headers, url):
+    resp = client.post(url, data="[" * 5000, content_type="application/json", headers=admin_headers)
+    assert 400 <= resp.status_code < 500, (url, resp.status_code)
