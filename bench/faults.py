@@ -5,10 +5,10 @@ Run: ``.venv/bin/python bench/faults.py [--editors 20] [--movers 4] [--seconds 6
 The workload of ``load_concurrency.py`` (PATCH saves with If-Match and stage
 transitions, as logged-in browsers) runs for ``--seconds``.  Meanwhile:
 
-* at 20 %: every backend of the app is terminated (``pg_terminate_backend``);
-* at 35 %: PostgreSQL is crashed (``pg_ctl stop -m immediate``: no shutdown
+* at 15 %: every backend of the app is terminated (``pg_terminate_backend``);
+* at 30 %: PostgreSQL is crashed (``pg_ctl stop -m immediate``: no shutdown
   checkpoint, crash recovery at the next start), left down ``--down`` s, started again;
-* at 65 %: the app is killed with SIGKILL (its whole process group) and
+* at 50 %: the app is killed with SIGKILL (its whole process group) and
   ``script/server`` is started again at once.
 
 Checks: every acknowledged write is in the database (lost = 0); rows agree with
@@ -67,10 +67,10 @@ def main() -> int:
             th.start()
         print(f"{args.editors} editors ({args.movers} moving stages) for {args.seconds:.0f} s with faults …",
               flush=True)
-        at(0.20)
+        at(0.15)
         t["terminate"] = time.monotonic()
         say(f"terminated {stack.cluster.terminate_backends('shifeng-gis')} app connections")
-        at(0.35)
+        at(0.30)
         t["pg_kill"] = time.monotonic()
         stack.cluster.stop("immediate")
         say("PostgreSQL crashed (pg_ctl stop -m immediate)")
@@ -79,7 +79,7 @@ def main() -> int:
         stack.cluster.wait_until_up()
         t["pg_up"] = time.monotonic()
         say("PostgreSQL back (after crash recovery)")
-        at(0.65)
+        at(0.50)
         t["app_kill"] = time.monotonic()
         stack.kill_server()
         say("app killed (SIGKILL to its process group); starting script/server again")
