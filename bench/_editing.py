@@ -1,124 +1,220 @@
-"""The editing workload shared by the concurrency and fault runs.
+"""The editing workload of the load and fault runs: PATCH saves and stage transitions, checked by counting rows.
 
-Editors work on a few shared features (enterprises as relocation officers,
-projects as planners).  Each edit reads the feature (GET → ETag and a counter
-attribute), then saves counter + 1 with ``If-Match``.  Under contention most
-saves are stale and must get 412; the successful ones must all be kept:
-counter increments = successful saves = version increments = audit rows.
+Editors are logged-in browsers (session cookie + CSRF token, see ``_server.py``):
+
+* **PATCH** editors share a few features (enterprises as relocation officers,
+  projects as planners).  Each edit reads the feature (GET → ETag and a
+  counter attribute), then saves counter + 1 with ``If-Match``; under
+  contention most saves are stale and must get 412.
+* **Transition** workers move their own enterprises (a disjoint set each)
+  one stage forward with ``If-Match`` — and one stage back, with a reason,
+  once an enterprise is accepted — as the relocation office does.
+
+Every answer is tallied.  Afterwards the database is read as the owner and the
+acknowledgements are checked against rows: each acknowledged save's version
+row and each acknowledged transition's row must exist ("lost" counts those that
+do not, and must be 0), and per feature the counter increments, version
+increments, version rows and audit rows must agree (nothing half-written).  A
+save cut off by a fault may have committed without an answer: such rows are
+counted as "committed, not acknowledged", which is allowed (so are the saves
+answered 503 ``save_outcome_unknown``: cut off during their COMMIT).
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 import time
+from dataclasses import dataclass, field
 
 import requests
-from _harness import Stack, Tally
+from _harness import Tally
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from gis_tracker.rules.relocation import next_stages
+from gis_tracker.rules.stages import STAGE_CODES
+
 SHARED = {"enterprises": ("employees", "relocation_officer"), "projects": ("investment_wan", "planner")}
 FEATURES_PER_COLLECTION = 4
+ENTERPRISES_PER_MOVER = 6
+DESTINATION = "株洲市石峰区龙头铺工业园"
 
 
-def pick_features(stack: Stack) -> dict[str, list[int]]:
-    """Return the ids of the shared features per collection."""
+@dataclass
+class Acks:
+    """What the server acknowledged, and the answers that left the outcome open."""
+
+    saves: list[tuple[str, int, int]] = field(default_factory=list)  # (collection, id, version) answered 200
+    transitions: list[int] = field(default_factory=list)  # stage_transitions.id answered 201
+    unknown: list[tuple[str, int, int]] = field(default_factory=list)  # 503 save_outcome_unknown: etag to look for
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def pick_features(stack) -> dict[str, list[int]]:
+    """Return the shared features of the PATCH editors and the enterprises of the transition workers."""
+    http = stack.browser("viewer")
     chosen = {}
-    for coll, (_, role) in SHARED.items():
-        resp = requests.get(f"{stack.base}/ogc/collections/{coll}/items", params={"limit": FEATURES_PER_COLLECTION},
-                            headers={"Authorization": f"Bearer {stack.tokens[role]}"}, timeout=30)
+    for coll in SHARED:
+        resp = http.get(f"{stack.base}/ogc/collections/{coll}/items", params={"limit": FEATURES_PER_COLLECTION},
+                        timeout=30)
         resp.raise_for_status()
         chosen[coll] = [int(f["id"]) for f in resp.json()["features"]]
+    everyone = http.get(f"{stack.base}/ogc/collections/enterprises/items", params={"limit": 500}, timeout=60).json()
+    chosen["movers"] = [int(f["id"]) for f in everyone["features"] if int(f["id"]) not in chosen["enterprises"]]
     return chosen
 
 
-def snapshot(stack: Stack, features: dict[str, list[int]]) -> dict:
-    """Return counters, versions, version rows and audit rows of the shared features (as the owner)."""
+def snapshot(stack, features: dict[str, list[int]]) -> dict:
+    """Return, as the owner: per shared feature its counter, version, version and audit rows; transition rows."""
     engine = create_engine(stack.owner_url, poolclass=NullPool)
-    state = {}
+    state: dict = {}
     with engine.connect() as conn:
-        for coll, ids in features.items():
-            field = SHARED[coll][0]
-            for fid in ids:
+        for coll, (counter_field, _) in SHARED.items():
+            for fid in features[coll]:
                 counter, version = conn.execute(text(
-                    f"SELECT coalesce({field}, 0), version FROM {coll} WHERE id = :f"), {"f": fid}).one()
-                versions = conn.scalar(text("SELECT count(*) FROM feature_versions WHERE collection = :c "
-                                            "AND feature_id = :f"), {"c": coll, "f": fid})
-                audits = conn.scalar(text("SELECT count(*) FROM audit_log WHERE object_type = :c "
-                                          "AND object_id = :f AND action = 'update'"), {"c": coll, "f": str(fid)})
+                    f"SELECT coalesce({counter_field}, 0), version FROM {coll} WHERE id = :f"), {"f": fid}).one()
                 kept = set(conn.scalars(text("SELECT version FROM feature_versions WHERE collection = :c "
                                              "AND feature_id = :f"), {"c": coll, "f": fid}))
-                state[(coll, fid)] = {"counter": int(counter), "version": version, "versions": versions,
-                                      "audits": audits, "kept": kept}
+                audits = conn.scalar(text("SELECT count(*) FROM audit_log WHERE object_type = :c "
+                                          "AND object_id = :f AND action = 'update'"), {"c": coll, "f": str(fid)})
+                state[(coll, fid)] = {"counter": int(counter), "version": version, "kept": kept, "audits": audits}
+        movers = features["movers"]
+        state["transitions"] = set(conn.scalars(text("SELECT id FROM stage_transitions WHERE enterprise_id = ANY(:e)"),
+                                                {"e": movers}))
+        state["transition_audits"] = conn.scalar(text(
+            "SELECT count(*) FROM audit_log WHERE object_type = 'enterprises' AND action = 'transition' "
+            "AND object_id = ANY(:e)"), {"e": [str(m) for m in movers]})
+        state["mover_versions"] = dict(conn.execute(text("SELECT id, version FROM enterprises WHERE id = ANY(:e)"),
+                                                    {"e": movers}).all())
     engine.dispose()
     return state
 
 
-class Editors:
-    """Run editors and remember every acknowledged save."""
+def _version_of(etag: str | None) -> int | None:
+    try:
+        return int(etag.strip('"').rsplit("-v", 1)[1])
+    except (AttributeError, IndexError, ValueError):
+        return None
 
-    def __init__(self, stack: Stack, features: dict[str, list[int]], tally: Tally) -> None:
+
+class Editors:
+    """Run PATCH editors and transition workers; remember every acknowledgement."""
+
+    def __init__(self, stack, features: dict[str, list[int]], tally: Tally, movers: int) -> None:
         self.stack, self.features, self.tally = stack, features, tally
-        self.acked: list[tuple[str, int, int]] = []  # (collection, id, version) answered 200
-        self.lock = threading.Lock()
+        self.acks = Acks()
+        self.movers = movers
+        self.browsers: dict[int, requests.Session] = {}
+
+    def role_of(self, index: int) -> str:
+        """Return the account worker ``index`` logs in as."""
+        return "relocation_officer" if index < self.movers else SHARED[list(SHARED)[index % len(SHARED)]][1]
+
+    def log_in(self, count: int) -> None:
+        """Log ``count`` workers in now (before the clock starts)."""
+        for index in range(count):
+            self._browser(index, self.role_of(index))
+
+    def _browser(self, index: int, role: str) -> requests.Session:
+        if index not in self.browsers:
+            self.browsers[index] = self.stack.browser(role)
+        return self.browsers[index]
+
+    def _call(self, kind: str, http: requests.Session, method: str, url: str, **kwargs) -> requests.Response | None:
+        started = time.monotonic()
+        try:
+            resp = http.request(method, url, timeout=30, **kwargs)
+        except requests.RequestException:
+            self.tally.add(kind, 0, time.monotonic() - started)  # no answer (the server was killed)
+            return None
+        self.tally.add(kind, resp.status_code, time.monotonic() - started)
+        if resp.status_code == 503 and (resp.json() if resp.content else {}).get("code") == "save_outcome_unknown":
+            body = resp.json()
+            with self.acks.lock:
+                self.acks.unknown.append((body["collection"], body["feature_id"], _version_of(body["etag_if_saved"])))
+        return resp
 
     def work(self, index: int, stop: threading.Event) -> None:
-        """Edit shared features until ``stop`` is set."""
+        """Worker ``index``: the first ``movers`` workers move stages, the others PATCH shared features."""
+        if index < self.movers:
+            self._move_stages(index, stop)
+        else:
+            self._patch(index, stop)
+
+    def _patch(self, index: int, stop: threading.Event) -> None:
         coll = list(SHARED)[index % len(SHARED)]
-        field, role = SHARED[coll]
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {self.stack.tokens[role]}"
+        counter_field, role = SHARED[coll]
+        http = self._browser(index, role)
         rng = random.Random(index)
         while not stop.is_set():
             fid = rng.choice(self.features[coll])
             url = f"{self.stack.base}/ogc/collections/{coll}/items/{fid}"
-            started = time.monotonic()
-            try:
-                got = http.get(url, timeout=30)
-            except requests.RequestException:
-                self.tally.add("get", 0, time.monotonic() - started)
+            got = self._call("get", http, "GET", url)
+            if got is None or got.status_code != 200:
                 time.sleep(0.2)
                 continue
-            self.tally.add("get", got.status_code, time.monotonic() - started)
-            if got.status_code != 200:
+            counter = int(got.json()["properties"].get(counter_field) or 0)
+            etag = got.headers["ETag"]
+            saved = self._call("patch", http, "PATCH", url, json={"properties": {counter_field: counter + 1}},
+                               headers={"If-Match": etag})
+            if saved is not None and saved.status_code == 200:
+                with self.acks.lock:
+                    self.acks.saves.append((coll, fid, _version_of(saved.headers["ETag"])))
+
+    def _move_stages(self, index: int, stop: threading.Event) -> None:
+        http = self._browser(index, "relocation_officer")
+        mine = self.features["movers"][index * ENTERPRISES_PER_MOVER:(index + 1) * ENTERPRISES_PER_MOVER]
+        i = 0
+        while mine and not stop.is_set():
+            eid = mine[i % len(mine)]
+            i += 1
+            got = self._call("get", http, "GET", f"{self.stack.base}/ogc/collections/enterprises/items/{eid}")
+            if got is None or got.status_code != 200:
                 time.sleep(0.2)
                 continue
-            counter = int(got.json()["properties"].get(field) or 0)
-            started = time.monotonic()
-            try:
-                saved = http.patch(url, json={"properties": {field: counter + 1}},
-                                   headers={"If-Match": got.headers["ETag"]}, timeout=30)
-            except requests.RequestException:
-                self.tally.add("patch", 0, time.monotonic() - started)
-                continue
-            self.tally.add("patch", saved.status_code, time.monotonic() - started)
-            if saved.status_code == 200:
-                version = int(saved.headers["ETag"].strip('"').rsplit("-v", 1)[1])
-                with self.lock:
-                    self.acked.append((coll, fid, version))
+            props = got.json()["properties"]
+            ahead = next_stages(props["path"], props["stage"])
+            body = {"date": dt.date.today().isoformat(), "note": "负载测试"}
+            if ahead:
+                body["to_stage"] = ahead[0]
+            else:  # accepted: back one stage, with the reason the rules ask for
+                body.update(to_stage=STAGE_CODES[STAGE_CODES.index(props["stage"]) - 1], reason="负载测试：退回复核")
+            if props["path"] == "relocate":
+                body["destination"] = props.get("destination") or DESTINATION
+            moved = self._call("transition", http, "POST", f"{self.stack.base}/api/enterprises/{eid}/transitions",
+                               json=body, headers={"If-Match": got.headers["ETag"]})
+            if moved is not None and moved.status_code == 201:
+                with self.acks.lock:
+                    self.acks.transitions.append(int(moved.json()["transition"]["id"]))
 
 
-def verify(before: dict, after: dict, acked: list[tuple[str, int, int]]) -> dict:
-    """Compare the states: lost updates, mismatches between counters, versions and audit rows."""
-    per_feature = {key: 0 for key in before}
-    for coll, fid, _ in acked:
-        per_feature[(coll, fid)] += 1
-    lost = missing_versions = mismatched = 0
+def verify(before: dict, after: dict, acks: Acks) -> dict:
+    """Check acknowledgements against rows; return the counts the benches report."""
+    lost_saves = [a for a in acks.saves if a[2] not in after[(a[0], a[1])]["kept"]]
+    inconsistent, committed_saves = [], 0
     for key, b in before.items():
+        if not isinstance(key, tuple):
+            continue
         a = after[key]
         increments = a["counter"] - b["counter"]
         version_steps = a["version"] - b["version"]
-        # Rows of versions made during the run (the first edit may also keep the original v1).
         version_rows = len({v for v in a["kept"] if v > b["version"]})
         audit_rows = a["audits"] - b["audits"]
+        committed_saves += version_rows
         if not increments == version_steps == version_rows == audit_rows:
-            mismatched += 1
-            print(f"  inconsistent {key}: counter +{increments}, version +{version_steps}, "
-                  f"version rows +{version_rows}, audit rows +{audit_rows}")
-        lost += max(0, per_feature[key] - increments)
-    for coll, fid, version in acked:
-        if version not in after[(coll, fid)]["kept"]:
-            missing_versions += 1
-    committed = sum(after[k]["version"] - before[k]["version"] for k in before)
-    return {"acknowledged": len(acked), "committed": committed, "lost_updates": lost,
-            "acked_versions_missing": missing_versions, "features_inconsistent": mismatched}
+            inconsistent.append(f"{key}: counter +{increments}, version +{version_steps}, "
+                                f"version rows +{version_rows}, audit rows +{audit_rows}")
+    new_transitions = after["transitions"] - before["transitions"]
+    lost_transitions = [t for t in acks.transitions if t not in after["transitions"]]
+    transition_audits = after["transition_audits"] - before["transition_audits"]
+    if transition_audits != len(new_transitions):
+        inconsistent.append(f"transitions: {len(new_transitions)} rows but {transition_audits} audit entries")
+    return {
+        "acknowledged_saves": len(acks.saves), "acknowledged_transitions": len(acks.transitions),
+        "committed_saves": committed_saves, "committed_transitions": len(new_transitions),
+        "lost_saves": len(lost_saves), "lost_transitions": len(lost_transitions),
+        "committed_unacknowledged": (committed_saves - len(acks.saves)) + (len(new_transitions) - len(acks.transitions)),
+        "unknown_outcomes": len(acks.unknown),
+        "inconsistent": inconsistent,
+    }

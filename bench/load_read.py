@@ -1,4 +1,4 @@
-"""100 concurrent viewers loading the map layers for 60 s, against gunicorn.
+"""100 concurrent viewers loading the map layers for 60 s, against the server ``script/server`` starts.
 
 Run: ``.venv/bin/python bench/load_read.py [--viewers 100] [--seconds 60]``
 
@@ -14,7 +14,8 @@ import threading
 import time
 
 import requests
-from _harness import Tally, report_latencies, run_for, start_stack
+from _harness import Tally, report_latencies, run_for
+from _server import start_server_stack
 
 LAYERS = ("zones", "enterprises", "protected_areas", "water_bodies", "projects")
 
@@ -25,12 +26,13 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    stack = start_stack(workers=5, threads=8)
+    stack = start_server_stack(workers=5, threads=8)
     tally = Tally()
 
+    browsers = [stack.browser("viewer") for _ in range(args.viewers)]  # logged in like the map page
+
     def viewer(index: int, stop: threading.Event) -> None:
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {stack.tokens['viewer']}"
+        http = browsers[index]
         i = index
         while not stop.is_set():
             layer = LAYERS[i % len(LAYERS)]

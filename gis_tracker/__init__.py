@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask
 
-from . import cli, handlers, http_cache, i18n, security
+from . import cli, handlers, hosts, http_cache, i18n, parsing, security
 from .api import admin as admin_api
 from .api import deleted_features, feature_history, geometry, jobs, ogc, ogc_tiles, ogc_write, openapi, user_layers
 from .api import exchange as exchange_api
@@ -45,7 +45,7 @@ BLUEPRINTS = (
 
 def create_app(config: object | None = None) -> Flask:
     """Create the app: load config, bind subsystems, register blueprints and the CLI."""
-    app = Flask(
+    app = hosts.App(  # absolute links from EXTERNAL_URL (gis_tracker/hosts.py)
         __name__,
         static_folder=str(PROJECT_ROOT / "static"),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -55,11 +55,13 @@ def create_app(config: object | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
+    hosts.init_app(app)  # unknown Host → 400; EXTERNAL_URL checked
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     handlers.init_app(app)
     http_cache.init_app(app)
+    parsing.init_app(app)  # strict <int:…> in routes: before the blueprints add theirs
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write

@@ -48,6 +48,7 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "auth.logout": {"POST": ANY_USER},
     "account.index": {"GET": ANY_USER},
     "account.change_password": {"POST": ANY_USER},
+    "account.sign_out_everywhere": {"POST": ANY_USER},
     "account.new_token": {"POST": ANY_USER},
     "account.revoke_token": {"POST": ANY_USER},
     # map and OGC API – Features (read)
@@ -108,6 +109,7 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "admin.user_role": {"POST": ADMIN},
     "admin.user_active": {"POST": ADMIN},
     "admin.user_password": {"POST": ADMIN},
+    "admin.user_sessions_end": {"POST": ADMIN},
     "admin.user_token": {"POST": ADMIN},
     "admin.tokens": {"GET": ADMIN},
     "admin.revoke_token": {"POST": ADMIN},

@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
+from . import storage
 from .localdb import runtime_url_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +22,7 @@ def _secret_key() -> str:
     path = PROJECT_ROOT / "var" / "secret_key"
     path.parent.mkdir(exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        storage.write_private(path, secrets.token_hex(32).encode())  # 0600 from the start, never world-readable
     return path.read_text().strip()
 
 
@@ -59,12 +59,19 @@ class Config:
         self.IMPORT_INLINE_FEATURES = int(env.get("IMPORT_INLINE_FEATURES", "2000"))
         # Previews nobody committed or cancelled: their files go after this many hours.
         self.IMPORT_PREVIEW_HOURS = float(env.get("IMPORT_PREVIEW_HOURS", "72"))
-        # A background job with no progress for this long whose worker is gone is reported interrupted.
-        self.JOB_STALE_MINUTES = float(env.get("JOB_STALE_MINUTES", "5"))
         self.MAX_ATTACHMENT_MB = int(env.get("MAX_ATTACHMENT_MB", "20"))  # per relocation attachment
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        # Browser sessions live on the server (browser_sessions): they end after this long unused, and
+        # this long after the login whatever the activity (OWASP: 15–30 min idle, a working day absolute).
+        self.SESSION_IDLE_MINUTES = float(env.get("SESSION_IDLE_MINUTES", "30"))
+        self.SESSION_ABSOLUTE_HOURS = float(env.get("SESSION_ABSOLUTE_HOURS", "8"))
+        # The address users reach the app at: every absolute link is built from it (gis_tracker/hosts.py).
+        self.EXTERNAL_URL = env.get("EXTERNAL_URL", "").strip()
+        # Host names a request may carry (comma-separated; ".example.org" admits subdomains); others get 400.
+        # Unset: EXTERNAL_URL's host, localhost, 127.0.0.1 and this machine's names and addresses.
+        self.TRUSTED_HOSTS = [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
         # Number of reverse proxies (nginx) in front of the app whose
         # X-Forwarded-For/-Proto/-Host headers are trusted (0: none).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))

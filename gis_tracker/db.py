@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -34,6 +34,53 @@ CGCS2000 = 4490
 
 class Base(DeclarativeBase):
     """Declarative base of every model."""
+
+
+def _text_problem(value: object, depth: int = 0) -> str | None:
+    """Return why PostgreSQL would refuse this text (or JSON) value, or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "含有非法字符（NUL）"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "含有无法存储的字符"
+        return None
+    if depth < 50 and isinstance(value, dict):
+        return next((p for k, v in value.items() for p in (_text_problem(k, depth + 1), _text_problem(v, depth + 1))
+                     if p), None)
+    if depth < 50 and isinstance(value, (list, tuple)):
+        return next((p for v in value if (p := _text_problem(v, depth + 1))), None)
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def check_text_columns(session: Session, flush_context, instances) -> None:
+    """Refuse, before PostgreSQL sees it, text longer than its column or text no column can store.
+
+    The last line of defence for every ORM write (services check their fields
+    first, with friendlier messages): a value longer than ``varchar(n)`` or
+    holding NUL or a lone surrogate would otherwise reach PostgreSQL and come
+    back as a database error (a 500).  Answers 422 naming the column.
+    """
+    from .errors import Unprocessable
+
+    for obj in list(session.new) + list(session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            if attr.key not in state.dict or not (state.pending or state.attrs[attr.key].history.has_changes()):
+                continue  # not written by this flush: nothing to check
+            value = state.dict[attr.key]
+            column = attr.columns[0]
+            length = getattr(column.type, "length", None)
+            if isinstance(value, str) and length and len(value) > length:
+                raise Unprocessable(f"字段 {column.name} 过长（最多 {length} 个字符）", code="too_long",
+                                    details={"field": column.name, "max_length": length})
+            if isinstance(value, (str, dict, list)):
+                problem = _text_problem(value)
+                if problem:
+                    raise Unprocessable(f"字段 {column.name} {problem}", code="bad_text",
+                                        details={"field": column.name})
 
 
 class Database:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -65,7 +65,33 @@ def _database_error(exc: Exception):
         LOGGER.warning("database unavailable: %s", exc.__class__.__name__)
         err = DatabaseUnavailable(_(HTTP_MESSAGES[503]))
         return _respond(503, err.code, err.message)
+    # The last line of defence for values the parsers should have refused (SQLSTATE class 22: data
+    # exception, e.g. out of range) and for constraints a service did not check first (class 23):
+    # the request's fault, not the server's — 400/409/422, never a 500.
+    pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or ""
+    if isinstance(exc, DataError) or pgcode.startswith("22"):
+        LOGGER.warning("value refused by PostgreSQL (SQLSTATE %s): %s", pgcode, str(exc.orig).splitlines()[0][:200])
+        return _respond(400, "invalid_value", _("请求中的某个值超出允许的范围或格式"))
+    if isinstance(exc, IntegrityError):
+        LOGGER.warning("constraint refused a write (SQLSTATE %s): %s", pgcode, str(exc.orig).splitlines()[0][:200])
+        if pgcode in ("23505", "23P01"):
+            return _respond(409, "duplicate", _("与已有数据重复"))
+        return _respond(422, "constraint", _("数据不符合约束"))
     return _unexpected(exc)
+
+
+def _value_error(exc: ValueError):
+    """psycopg2 refuses text holding NUL before sending it: the request's fault (400), anything else a 500."""
+    if "NUL (0x00)" in str(exc):
+        LOGGER.warning("text with NUL reached the database layer: %s", exc)
+        return _respond(400, "bad_text", _("请求含有无法存储的字符"))
+    return _unexpected(exc)
+
+
+def _unencodable(exc: UnicodeEncodeError):
+    """A request carried text no database can store (a lone surrogate from a JSON \\udXXX escape)."""
+    LOGGER.warning("unencodable text in a request: %s", exc.reason)
+    return _respond(400, "bad_text", _("请求含有无法存储的字符"))
 
 
 def _unexpected(exc: Exception):
@@ -79,4 +105,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DBAPIError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
+    app.register_error_handler(UnicodeEncodeError, _unencodable)
+    app.register_error_handler(ValueError, _value_error)
     app.register_error_handler(Exception, _unexpected)

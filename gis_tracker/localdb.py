@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import storage
+
 LOGGER = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -120,10 +122,9 @@ def _read_credentials() -> dict[str, str]:
 
 def _write_credentials(creds: dict[str, str]) -> None:
     path = _credentials_file()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{role} {pw}\n" for role, pw in creds.items()))
-    tmp.chmod(0o600)
-    tmp.replace(path)  # atomic: concurrent readers never see a half-written file
+    # 0600 from its creation (never readable by others, not even for a moment); atomic: concurrent readers
+    # never see a half-written file.
+    storage.write_private(path, "".join(f"{role} {pw}\n" for role, pw in creds.items()).encode())
 
 
 def port() -> int:
@@ -185,7 +186,7 @@ def _initialise() -> None:
     data.chmod(0o700)
     creds = {"postgres": secrets.token_urlsafe(24), APP_ROLE: secrets.token_urlsafe(24)}
     pwfile = root / ".initpw"
-    pwfile.write_text(creds["postgres"] + "\n")
+    storage.write_private(pwfile, (creds["postgres"] + "\n").encode())
     _chown_postgres(pwfile)
     try:
         _run_pg([

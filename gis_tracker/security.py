@@ -1,4 +1,4 @@
-"""Who is asking: session login for the browser, API tokens for the API.
+"""Who is asking: server-side sessions for the browser, API tokens (Bearer or Basic) for the API.
 
 Everything except the login page, static files, ``/healthz`` and ``/readyz``
 requires a login; then the declared access table (:mod:`gis_tracker.access`)
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
-import secrets
 from urllib.parse import urlparse
 
 from flask import Flask, abort, current_app, g, has_request_context, make_response, redirect, request, session, url_for
@@ -27,7 +28,7 @@ from . import access
 from .db import db
 from .errors import Forbidden, Unauthorized
 from .models import User
-from .services.accounts import users
+from .services.accounts import browser_sessions, users
 
 LOGGER = logging.getLogger(__name__)
 
@@ -98,12 +99,10 @@ def _load_user() -> None:
     if found is not None:
         g.auth_method, g.user = found
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.session.get(User, user_id)
-        if user is not None and user.is_active and session.get("pw") == user.password_hash[-16:]:
-            g.user = user
-            g.auth_method = "session"
+    user = _session_user()
+    if user is not None:
+        g.user = user
+        g.auth_method = "session"
 
 
 def _require_login():
@@ -119,24 +118,62 @@ def _require_login():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
-def login_session(user: User) -> None:
-    """Start a fresh browser session for ``user``."""
+# ---- Browser sessions and CSRF ---------------------------------------------------------------
+# The cookie (Flask's signed cookie) holds the random session id ``sid`` and the chosen language,
+# nothing secret besides the id itself: who is logged in lives in ``browser_sessions`` on the server
+# (services/accounts/browser_sessions.py), and the CSRF token is derived from the id with the
+# server's key, never stored in the cookie.
+
+
+def _session_timeouts() -> browser_sessions.Timeouts:
+    return browser_sessions.Timeouts.from_config(current_app.config)
+
+
+def _session_user() -> User | None:
+    """Return the user of this browser's server-side session, or None (no session, ended or timed out)."""
+    sid = session.get("sid")
+    if not isinstance(sid, str):
+        return None
+    return browser_sessions.resolve(db.session, sid, _session_timeouts())
+
+
+def _fresh_cookie(sid: str | None) -> None:
+    """Empty the cookie except the language, and give it ``sid`` (a new id: no fixation across a login)."""
     lang = session.get("lang")
     session.clear()
-    session["user_id"] = user.id
-    # Changing the password ends other sessions: they carry the old hash's tail.
-    session["pw"] = user.password_hash[-16:]
-    session["csrf"] = secrets.token_urlsafe(24)
     if lang:
         session["lang"] = lang
-    session.permanent = False
+    if sid:
+        session["sid"] = sid
+
+
+def login_session(user: User) -> None:
+    """Start a fresh server-side session for ``user`` and put only its id in the cookie."""
+    sid = browser_sessions.start(db.session, user, _session_timeouts(), address=request.remote_addr,
+                                 user_agent=request.headers.get("User-Agent"))
+    _fresh_cookie(sid)
+
+
+def logout_session() -> None:
+    """End this browser's session on the server: a copy of the cookie opens nothing afterwards."""
+    sid = session.get("sid")
+    browser_sessions.end(db.session, sid if isinstance(sid, str) else None)
+    _fresh_cookie(None)
 
 
 def csrf_token() -> str:
-    """Return the session's CSRF token (created on first use)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(24)
-    return session["csrf"]
+    """Return this browser's CSRF token: an HMAC of its session id under the server's key.
+
+    OWASP's signed double-submit pattern: the token is tied to the session id
+    (a new one at login and logout) and can only be made by the server.  A
+    browser without a session id (the login page) gets one, not logged in.
+    """
+    sid = session.get("sid")
+    if not isinstance(sid, str):
+        sid = session["sid"] = browser_sessions.new_id()
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"csrf\0" + sid.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _check_csrf():
@@ -148,7 +185,9 @@ def _check_csrf():
     if g.get("auth_method") == "basic" and not _cross_site_browser_request():
         return None  # QGIS, GDAL: no browser, no cookies; a browser caches Basic credentials, so not from other sites
     sent = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
-    if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+    expected = csrf_token() if isinstance(session.get("sid"), str) else ""
+    if not sent or not expected or not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"),
+                                                           expected.encode("ascii")):
         if is_api_request():
             raise Forbidden("CSRF 校验失败，请刷新页面",
                             code="csrf_failed")

@@ -29,8 +29,18 @@ def directory(kind: str, *parts: str) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create ``path`` empty and readable by the owner only (0600), before anything secret is written to it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)  # an existing file keeps its mode under O_CREAT
+    return path
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` as an owner-only (0600) file, atomically (a reader never sees half of it)."""
+    path = Path(path)
+    tmp = private_file(path.with_name(path.name + ".tmp"))
+    tmp.write_bytes(data)
+    tmp.replace(path)
     return path

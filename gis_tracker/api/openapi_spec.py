@@ -20,6 +20,7 @@ import re
 from flask import current_app
 
 from ..db import db
+from ..parsing import INT64_MAX
 from ..services.features import catalog
 from . import ogc_schema
 from .ogc_crs import served_uris
@@ -117,7 +118,8 @@ def _items_parameters(max_limit: int, default_limit: int) -> list[dict]:
     return [
         _query("limit", {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit},
                "page size"),
-        _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "features to skip (next links carry it)"),
+        _query("offset", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "default": 0},
+               "features to skip (next links carry it)"),
         _query("bbox", {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
                "minx,miny,maxx,maxy in bbox-crs (CRS84 lon/lat by default)", style="form", explode=False),
         _crs_param("bbox-crs", "CRS of bbox (Part 2)"),
@@ -382,7 +384,7 @@ def _operations(max_limit: int, default_limit: int) -> dict[tuple[str, str], dic
 
 def _path_param(name: str, converter: str | None, collections: list[str]) -> dict:
     if converter == "int":
-        schema = {"type": "integer", "minimum": 0}
+        schema = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
     elif name == "collection_id" and collections:
         schema = {"type": "string", "enum": collections}
     elif name == "tms_id":

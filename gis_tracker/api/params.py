@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from .. import parsing
 from ..errors import BadParameter
 from ..i18n import gettext as _
 from ..services.features import cql
@@ -11,33 +12,14 @@ from ..services.features.reads import ItemQuery
 from .ogc_crs import parse_crs
 
 
-def parse_limit(raw: str | None, default: int, maximum: int) -> int:
-    """Return ``limit`` as an int in 1..maximum (values above are capped, as OGC allows)."""
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"参数 limit 必须是正整数，收到 {raw[:40]!r}",
-                           code="bad_limit", details={"parameter": "limit"}) from None
-    if value < 1:
-        raise BadParameter("参数 limit 必须 ≥ 1",
-                           code="bad_limit", details={"parameter": "limit"})
-    return min(value, maximum)
+def parse_limit(raw: str | None, default: int, maximum: int, name: str = "limit") -> int:
+    """Return ``limit`` as an int in 1..maximum; above the maximum is refused (400), not silently cut."""
+    return parsing.integer(raw, name, minimum=1, maximum=maximum, default=default, code="bad_limit")
 
 
 def parse_offset(raw: str | None) -> int:
-    """Return ``offset`` as a non-negative int."""
-    if raw is None or raw == "":
-        return 0
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise BadParameter("参数 offset 必须是非负整数",
-                           code="bad_offset", details={"parameter": "offset"})
-    return value
+    """Return ``offset`` as an int in 0..2**63−1 (PostgreSQL's bigint)."""
+    return parsing.integer(raw, "offset", minimum=0, default=0, code="bad_offset")
 
 
 def parse_bbox(raw: str | None, geographic: bool = True) -> tuple[float, float, float, float] | None:
@@ -47,8 +29,8 @@ def parse_bbox(raw: str | None, geographic: bool = True) -> tuple[float, float, 
     parts = raw.split(",")
     problem = None
     try:
-        values = [float(p) for p in parts]
-    except ValueError:
+        values = [parsing.number(p, "bbox") for p in parts]
+    except BadParameter:
         values, problem = [], _("四个数字")
     if not problem and len(values) != 4:
         problem = _("需要 minx,miny,maxx,maxy 四个数字")
@@ -66,6 +48,7 @@ def parse_bbox(raw: str | None, geographic: bool = True) -> tuple[float, float, 
     return tuple(values)  # type: ignore[return-value]
 
 
+MAX_FILTER_TEXT = 4000  # the longest text attribute (services/features/attributes.py)
 STANDARD_PARAMETERS = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "sortby", "datetime", "lang",
                        "filter", "filter-lang", "filter-crs"}
 
@@ -127,21 +110,21 @@ def _typed_filter(field, raw: str):
     """Convert a property filter value to the field's type (400 naming the parameter)."""
     try:
         if field.type == "integer":
-            return int(raw)
+            return parsing.integer(raw, field.name, minimum=-parsing.INT32_MAX - 1, maximum=parsing.INT32_MAX)
         if field.type == "number":
-            value = float(raw)
-            if not math.isfinite(value):
-                raise ValueError
-            return value
+            return parsing.number(raw, field.name, minimum=-1e15, maximum=1e15)
         if field.type == "boolean":
             if raw.lower() not in ("true", "false"):
                 raise ValueError
             return raw.lower() == "true"
         if field.type == "date":
             return date.fromisoformat(raw)
-    except ValueError:
+    except (ValueError, BadParameter):
         raise BadParameter(f"参数 {field.name} 的值 {raw[:40]!r} 不是 {field.type}",
                            code="bad_filter", details={"parameter": field.name}) from None
+    if len(raw) > MAX_FILTER_TEXT or "\x00" in raw:
+        raise BadParameter(f"参数 {field.name} 的值过长或含非法字符", code="bad_filter",
+                           details={"parameter": field.name})
     return raw
 
 
@@ -196,7 +179,5 @@ def parse_item_query(args, default_limit: int, max_limit: int, collection=None) 
 
 
 def parse_feature_id(raw: str) -> int | None:
-    """Return a feature id as int, or None when it cannot be one (→ 404)."""
-    if not raw.isdigit() or len(raw) > 12:
-        return None
-    return int(raw)
+    """Return a feature id as int, or None when it cannot be one (→ 404): ASCII digits within integer."""
+    return parsing.path_id(raw)

@@ -116,7 +116,7 @@ def ledger_commit():
 def ledger_export():
     """Download the filtered table as a ledger (.xlsx or .csv) in the import layout."""
     fmt = request.args.get("format", "xlsx")
-    f = parse_filter(request.args)
+    f = parse_filter(request.args, extra=("format",))
     body, media = ledger.export(db.session, f, fmt)
     day = (f.as_of or date.today()).isoformat()
     name = f"清水塘搬迁台账_{day}.{fmt}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .. import parsing
 from ..errors import BadParameter, Unprocessable
 from ..rules.stages import PATH_LABELS, STAGE_CODES
 from ..services.relocation.status import SORT_KEYS, EnterpriseFilter
@@ -58,26 +59,46 @@ def parse_transition(body: object, source: str) -> TransitionInput:
                            source=source)
 
 
-def _int(raw: str | None, default: int, name: str) -> int:
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or len(raw) > 6:
-        raise BadParameter(f"参数 {name} 须为正整数", code="bad_parameter",
+MAX_PAGE = 1_000_000
+BOOLEAN_WORDS = {"1": True, "true": True, "0": False, "false": False, "": None}
+
+
+def _choice(args, name: str, allowed, default: str = "") -> str:
+    value = args.get(name, default)
+    if value and value not in allowed:
+        raise BadParameter(f"参数 {name} 的值 {value[:40]!r} 无效", code="bad_parameter",
                            details={"parameter": name})
-    return max(1, int(raw))
+    return value
 
 
-def parse_filter(args, per_page_default: int = 50) -> EnterpriseFilter:
-    """Build an :class:`EnterpriseFilter` from query arguments (unknown codes are refused)."""
-    stage, path = args.get("stage", ""), args.get("path", "")
-    if stage and stage not in STAGE_CODES:
-        raise BadParameter("参数 stage 不是已知阶段", code="bad_parameter", details={"parameter": "stage"})
-    if path and path not in PATH_LABELS:
-        raise BadParameter("参数 path 不是已知搬迁方式", code="bad_parameter", details={"parameter": "path"})
-    overdue = {"1": True, "true": True, "0": False, "false": False}.get(args.get("overdue", ""))
-    sort = args.get("sort", "name")
+def _filter_text(args, name: str, limit: int) -> str:
+    value = args.get(name, "")
+    if len(value) > limit or "\x00" in value:
+        raise BadParameter(f"参数 {name} 过长（最多 {limit} 字）", code="bad_parameter",
+                           details={"parameter": name})
+    return value
+
+
+FILTER_PARAMETERS = {"as_of", "zone", "industry", "path", "stage", "overdue", "q", "sort", "desc", "page", "per_page",
+                     "lang"}
+
+
+def parse_filter(args, per_page_default: int = 50, extra: tuple[str, ...] = ()) -> EnterpriseFilter:
+    """Build an :class:`EnterpriseFilter` from query arguments (unknown parameters, codes and numbers are refused).
+
+    ``extra`` names the parameters the caller reads itself (e.g. the export's ``format``).
+    """
+    unknown = [name for name in args if name not in FILTER_PARAMETERS and name not in extra]
+    if unknown:
+        raise BadParameter(f"未知参数 {unknown[0][:40]!r}", code="unknown_parameter",
+                           details={"parameter": unknown[0][:40]})
+    stage = _choice(args, "stage", STAGE_CODES)
+    path = _choice(args, "path", PATH_LABELS)
+    overdue = BOOLEAN_WORDS[_choice(args, "overdue", BOOLEAN_WORDS)]
     return EnterpriseFilter(
-        as_of=parse_as_of(args.get("as_of")), zone=args.get("zone", "")[:40], industry=args.get("industry", "")[:40],
-        path=path, stage=stage, overdue=overdue, q=args.get("q", "")[:100],
-        sort=sort if sort in SORT_KEYS else "name", desc=args.get("desc") in TRUE_WORDS,
-        page=_int(args.get("page"), 1, "page"), per_page=parse_limit(args.get("per_page"), per_page_default, 500))
+        as_of=parse_as_of(args.get("as_of")), zone=_filter_text(args, "zone", 40),
+        industry=_filter_text(args, "industry", 40), path=path, stage=stage, overdue=overdue,
+        q=_filter_text(args, "q", 100), sort=_choice(args, "sort", SORT_KEYS) or "name",
+        desc=_choice(args, "desc", (*TRUE_WORDS, "0", "false", "off", "no")) in TRUE_WORDS,
+        page=parsing.integer(args.get("page"), "page", minimum=1, maximum=MAX_PAGE, default=1),
+        per_page=parse_limit(args.get("per_page"), per_page_default, 500, name="per_page"))

@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .. import storage
 from ..access import ROLES
 from ..db import db
 from ..errors import AppError
 from ..i18n import gettext as _
 from ..models import User
-from ..services.accounts import users
+from ..services.accounts import audit_search, users
 from ..services.platform import migrations, sample_data
 from . import backup, exchange, exports, notify
 
 users_cli = AppGroup("users", help="管理用户与令牌 / manage users and API tokens")
+audit_cli = AppGroup("audit", help="审计记录 / the audit trail")
 
 
 def _fail(exc: AppError) -> None:
@@ -134,11 +137,34 @@ def users_token(username: str, name: str | None, expires) -> None:
     click.echo(token)
 
 
+@audit_cli.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="csv or xlsx (default: from the file name, else csv)")
+@click.option("--user", default=None)
+@click.option("--object-type", default=None)
+@click.option("--from", "date_from", default=None, help="YYYY-MM-DD（北京时间 Beijing time）")
+@click.option("--to", "date_to", default=None, help="YYYY-MM-DD")
+def audit_export(out: Path, fmt: str | None, user: str | None, object_type: str | None, date_from: str | None,
+                 date_to: str | None) -> None:
+    """Write the (filtered) audit trail to OUT, readable by the owner only (0600)."""
+    fmt = fmt or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    try:
+        filt = audit_search.AuditFilter.from_args({"user": user, "object_type": object_type, "from": date_from,
+                                                   "to": date_to})
+    except AppError as exc:
+        _fail(exc)
+    body = (audit_search.export_xlsx if fmt == "xlsx" else audit_search.export_csv)(db.session, filt)
+    storage.write_private(out, body)  # the trail names people and what they did: not for every account
+    click.echo(f"audit trail written: {out} ({len(body)} bytes, mode 0600)")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on ``app``."""
     for cmd in (migrate_command, downgrade_command, load_sample_command, setup_command, serve_command):
         app.cli.add_command(cmd)
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
     exchange.init_app(app)  # layers import/export, rasters
     backup.init_app(app)
     exports.init_app(app)

@@ -15,6 +15,7 @@ from ..i18n import gettext as _
 from ..services.exchange import imports, layer_export, rasters
 from ..services.features import catalog
 from ..services.features.reads import ItemQuery
+from ..services.platform import jobs
 from ..spatial import crs as crsmod
 
 layers_cli = AppGroup("layers", help="导入导出矢量图层 / import and export vector layers")
@@ -25,7 +26,7 @@ rasters_cli = AppGroup("rasters", help="栅格（高程、土地覆盖） / rast
 class CliActor:
     """The command line acts with admin rights and is recorded as ``cli``."""
 
-    username: str = "cli"
+    username: str = jobs.UNATTENDED_USERS[0]  # its imports are closed, not reopened, when the command dies
     role: str = "admin"
 
 

@@ -1,4 +1,7 @@
-"""Excel export: one sheet of attributes with a WKT column, and a sheet describing fields and CRS."""
+"""Excel export: one sheet of attributes with a WKT column, and a sheet describing fields and CRS.
+
+Formula-like text is written as text cells, never as formulas (:mod:`.cells`).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +10,7 @@ from openpyxl import Workbook
 
 from . import register
 from .base import Exporter, ExportLayer
+from .cells import append_row
 
 MAX_CELL = 32767
 
@@ -24,24 +28,24 @@ class XlsxExporter(Exporter):
         book = Workbook()
         sheet = book.active
         sheet.title = "data"
-        sheet.append([f.name for f in layer.fields] + ["WKT"])
+        append_row(sheet, [f.name for f in layer.fields] + ["WKT"])
         too_long = 0
         for geom, props in layer.features:
             wkt = geom.wkt if geom is not None else None
             if wkt and len(wkt) > MAX_CELL:
                 wkt, too_long = None, too_long + 1
-            sheet.append([layer.flat_value(f, props.get(f.name)) for f in layer.fields] + [wkt])
+            append_row(sheet, [layer.flat_value(f, props.get(f.name)) for f in layer.fields] + [wkt])
         about = book.create_sheet("说明")
-        about.append(["图层 layer", layer.name, layer.title])
-        about.append(["坐标系 CRS", layer.crs])
+        append_row(about, ["图层 layer", layer.name, layer.title])  # a title is user text too
+        append_row(about, ["坐标系 CRS", layer.crs])
         about.append([])
-        about.append(["字段 field", "类型 type", "标题 label"])
+        append_row(about, ["字段 field", "类型 type", "标题 label"])
         for f in layer.fields:
-            about.append([f.name, f.type, f.label])
+            append_row(about, [f.name, f.type, f.label])
         if too_long:
             note = f"{too_long} 个要素的几何超过 Excel 单元格上限，未写入"
             layer.notes.append(note)
-            about.append([note])
+            append_row(about, [note])
         path = directory / self.filename(layer)
         book.save(path)
         return path

@@ -1,5 +1,6 @@
 """Persistence models, one module per aggregate; importing this registers them all."""
 from .audit import AuditEntry
+from .browser_session import BrowserSession  # noqa: F401
 from .encroachment import EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule, ProtectedPart, ReviewReport  # noqa: F401
 from .enterprise import Enterprise
 from .exchange import DataImport, Raster, ZonePopulation  # noqa: F401

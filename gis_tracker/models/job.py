@@ -26,5 +26,6 @@ class Job(Base):
     username: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Stamped by every progress update (migration 0014): a stale one means the worker died.
+    # Stamped by every progress update (migration 0014): when the job last reported (a dead worker is told
+    # by its free advisory lock, services/platform/jobs.py, not by the age of this).
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -51,7 +51,7 @@ def check_text(value: object, field: str, label: str, limit: int, required: bool
 
 def check_name(name: object, taken: set[str]) -> str:
     """Return a valid, unused layer name (the OGC collection id)."""
-    if not isinstance(name, str) or not LAYER_NAME.match(name):
+    if not isinstance(name, str) or not LAYER_NAME.fullmatch(name):
         raise LayerSpecProblem("name", "图层名须为 2–63 位小写字母、数字或下划线，以字母开头")
     if name in taken:
         raise LayerSpecProblem("name", f"图层名 {name} 已被使用")
@@ -64,7 +64,7 @@ def check_field(spec: object, index: int) -> dict:
     if not isinstance(spec, dict):
         raise LayerSpecProblem(where, f"第 {index + 1} 个字段格式错误")
     name = spec.get("name")
-    if not isinstance(name, str) or not FIELD_NAME.match(name) or name in RESERVED_FIELD_NAMES:
+    if not isinstance(name, str) or not FIELD_NAME.fullmatch(name) or name in RESERVED_FIELD_NAMES:
         raise LayerSpecProblem(f"{where}.name",
                                f"第 {index + 1} 个字段名无效"
                                "（小写字母、数字、下划线，以字母开头，且不能是 id/geometry 等保留名）")
@@ -126,7 +126,7 @@ def check_style(style: object, field_names: list[str], base: dict | None = None)
     clean.update(base or {})
     for key in ("color", "fillColor"):
         if key in style:
-            if not isinstance(style[key], str) or not COLOUR.match(style[key]):
+            if not isinstance(style[key], str) or not COLOUR.fullmatch(style[key]):
                 raise LayerSpecProblem(f"style.{key}", "颜色须为 #RRGGBB")
             clean[key] = style[key].lower()
     if "weight" in style:

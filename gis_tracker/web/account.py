@@ -1,15 +1,15 @@
-"""The user's own account: change password, list, create and revoke own API tokens."""
+"""The user's own account: change password, sign out everywhere, list, create and revoke own API tokens."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ..db import db
 from ..errors import AppError, BadParameter
 from ..i18n import gettext as _
-from ..security import current_user, login_session
-from ..services.accounts import users
+from ..security import current_user, login_session, logout_session
+from ..services.accounts import browser_sessions, users
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -52,7 +52,9 @@ def token_expired(token) -> bool:
 def _page(new_token: str | None = None, error: str | None = None, status: int = 200):
     user = current_user()
     return render_template("account/index.html", user=user, new_token=new_token, error=error,
-                           tokens=users.list_tokens(db.session, user.id), token_dates=token_form_dates()), status
+                           tokens=users.list_tokens(db.session, user.id), token_dates=token_form_dates(),
+                           session_count=browser_sessions.count_for(
+                               db.session, user.id, browser_sessions.Timeouts.from_config(current_app.config))), status
 
 
 @bp.get("")
@@ -73,6 +75,15 @@ def change_password():
     login_session(user)
     flash(_("密码已修改"))
     return redirect(url_for("account.index"))
+
+
+@bp.post("/sessions/end")
+def sign_out_everywhere():
+    """End every session of the caller, this one included (e.g. after using a shared computer)."""
+    user = current_user()
+    browser_sessions.sign_out_everywhere(db.session, user.id, user.username)
+    logout_session()
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/tokens")

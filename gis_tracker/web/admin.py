@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
-from .. import access
+from .. import access, parsing
 from ..access import ROLES
 from ..db import db
 from ..errors import AppError, BadParameter
 from ..i18n import gettext as _
-from ..security import current_user, current_username
-from ..services.accounts import audit_search
+from ..security import current_user, current_username, logout_session
+from ..services.accounts import audit_search, browser_sessions
 from ..services.accounts import users as accounts
 from .account import expiry_from_form, token_form_dates
 
@@ -47,8 +47,10 @@ def users():
 
 def _user_page(user_id: int, error: str | None = None, status: int = 200, new_token: str | None = None):
     user = accounts.get_user(db.session, user_id)
+    timeouts = browser_sessions.Timeouts.from_config(current_app.config)
     return render_template("admin/user.html", user=user, roles=ROLES, error=error, new_token=new_token,
-                           tokens=accounts.list_tokens(db.session, user.id), token_dates=token_form_dates()), status
+                           tokens=accounts.list_tokens(db.session, user.id), token_dates=token_form_dates(),
+                           session_count=browser_sessions.count_for(db.session, user.id, timeouts)), status
 
 
 @bp.get("/users/<int:user_id>")
@@ -91,6 +93,17 @@ def user_password(user_id: int):
         db.session, user_id, request.form.get("password", ""), current_username()), _("密码已重置"))
 
 
+@bp.post("/users/<int:user_id>/sessions/end")
+def user_sessions_end(user_id: int):
+    """Sign a user out everywhere: every browser session of theirs ends at once."""
+    result = _apply(user_id, lambda: browser_sessions.sign_out_everywhere(db.session, user_id, current_username()),
+                    _("已退出该用户的所有登录会话"))
+    if user_id == current_user().id:  # an admin signing themselves out everywhere
+        logout_session()
+        return redirect(url_for("auth.login"))
+    return result
+
+
 @bp.post("/users/<int:user_id>/tokens")
 def user_token(user_id: int):
     """Issue an API token for a user and show it once."""
@@ -128,10 +141,7 @@ def roles():
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
-        raise BadParameter("页码无效", code="bad_page")
-    return int(raw)
+    return parsing.integer(request.args.get("page"), "page", minimum=1, maximum=100000, default=1, code="bad_page")
 
 
 @bp.get("/audit")

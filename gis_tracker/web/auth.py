@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from ..db import db
 from ..errors import BadParameter
 from ..i18n import gettext as _
-from ..security import login_session
+from ..security import login_session, logout_session
 from ..services.accounts import users
 from ..services.accounts.throttle import TooManyAttempts
 
@@ -46,9 +46,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """End the session on the server (the cookie is worthless afterwards, even if copied)."""
+    logout_session()
     return redirect(url_for("auth.login"))

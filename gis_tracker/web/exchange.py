@@ -74,8 +74,9 @@ def import_options(import_id: int):
 @bp.post("/exchange/imports/<int:import_id>/commit")
 def commit(import_id: int):
     """Start the commit with the mapping from the form; the page then follows its progress."""
-    body = import_forms.commit_body(request.form)
     try:
+        record = imports.get(db.session, current_user(), import_id)
+        body = import_forms.commit_body(request.form, len((record.preview or {}).get("fields") or []))
         imports.commit(db.session, current_user(), import_id, body)
     except AppError as exc:
         return _page(import_id, exc.message, exc.status)

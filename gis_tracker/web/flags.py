@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from .. import parsing
 from ..db import db
-from ..errors import BadParameter
 from ..rules import encroachment as enc_rules
 from ..security import current_username
 from ..services.encroachment import flags as admin
@@ -59,9 +59,7 @@ def issue(project_id: int):
 def set_status(flag_id: int):
     """Change a flag's status from a form (with the version it was shown at)."""
     form = request.form
-    version = form.get("version", "")
-    if not version.isdigit():
-        raise BadParameter("表单缺少版本号，请刷新页面", code="bad_form")
+    version = parsing.integer(form.get("version"), "version", minimum=1, maximum=parsing.INT32_MAX)
     flag = admin.set_status(db.session, flag_id, form.get("status", ""), form.get("reason"), current_username(),
                             f'"flag-{flag_id}-v{version}"')
     return redirect(_back(url_for("flags.project", project_id=flag["project_id"])))
@@ -77,10 +75,8 @@ def rules():
 def update_rule(rule_id: int):
     """Save an admin's edit of a rule from the rules page; every project is re-checked for it."""
     form = request.form
-    try:
-        body = {name: float(form.get(name) or 0) for name in ("distance_m", "min_overlap_m2", "min_overlap_pct")}
-    except ValueError:
-        raise BadParameter("数值格式有误", code="bad_form") from None
+    body = {name: parsing.number(form.get(name), name, minimum=0, maximum=1e9, default=0.0)
+            for name in ("distance_m", "min_overlap_m2", "min_overlap_pct")}
     body.update(severity=form.get("severity", ""), active=form.get("active") == "1")
     admin.update_rule(db.session, rule_id, body, current_username(), f'"rule-{rule_id}-v{form.get("version", "")}"')
     return redirect(url_for("flags.rules"))

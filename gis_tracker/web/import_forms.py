@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .. import importers
+from .. import importers, parsing
 from ..i18n import pick
 from ..models import DataImport
 from ..services.exchange import imports
@@ -57,14 +57,18 @@ def page_context(session: Session, user, record: DataImport, target: str | None)
     return context
 
 
-def commit_body(form) -> dict:
-    """Turn the mapping form into the commit body of :func:`imports.commit`."""
+def commit_body(form, source_fields: int) -> dict:
+    """Turn the mapping form into the commit body of :func:`imports.commit`.
+
+    ``field_count`` (rows of the mapping table) is at most the file's ``source_fields`` columns (else 400).
+    """
+    count = parsing.integer(form.get("field_count"), "field_count", minimum=0, maximum=source_fields, default=0)
     body: dict = {"target": form.get("target") or "new", "repair": form.get("repair") == "1"}
     if body["target"] == "new":
         body["name"] = (form.get("name") or "").strip()
         body["title"] = (form.get("title") or "").strip()
         fields = []
-        for index in range(int(form.get("field_count") or 0)):
+        for index in range(count):
             if form.get(f"keep_{index}") != "1":
                 continue
             fields.append({"source": form.get(f"source_{index}"), "name": (form.get(f"name_{index}") or "").strip(),
@@ -72,6 +76,5 @@ def commit_body(form) -> dict:
                            "type": form.get(f"type_{index}") or "string"})
         body["fields"] = fields
     else:
-        body["mapping"] = {form.get(f"source_{i}"): form.get(f"map_{i}") or None
-                           for i in range(int(form.get("field_count") or 0))}
+        body["mapping"] = {form.get(f"source_{i}"): form.get(f"map_{i}") or None for i in range(count)}
     return body

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from tests.support.clients import csrf_token_of
+
 PUBLIC = {"auth.login", "static", "health.healthz", "health.readyz"}
 
 
@@ -38,9 +40,7 @@ def test_public_routes_answer_anonymously(client, url):
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(client):
-    client.get("/login")
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(client)
     wrong = client.post("/login", data={"username": "admin", "password": "nope-nope", "csrf_token": token})
     unknown = client.post("/login", data={"username": "nobody", "password": "nope-nope", "csrf_token": token})
     assert wrong.status_code == unknown.status_code == 401
@@ -61,9 +61,7 @@ def test_english_is_switchable(admin_client):
 
 
 def test_open_redirect_is_refused(client):
-    client.get("/login")
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(client)
     resp = client.post("/login?next=//evil.example/x",
                        data={"username": "viewer", "password": "test-password-1", "csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from gis_tracker.db import db
 from gis_tracker.models import ApiToken
 from gis_tracker.services.accounts import users
-from tests.support.clients import PASSWORD, login
+from tests.support.clients import PASSWORD, csrf_token_of, login
 
 URL = "/ogc/collections/enterprises/items?limit=1"
 
@@ -80,8 +80,7 @@ def test_account_page_creates_a_token_with_an_expiry_and_revokes_it(app, client)
     login(client, "viewer")
     page = client.get("/account").get_data(as_text=True)
     assert 'name="expires_on"' in page and 'type="date"' in page
-    with client.session_transaction() as sess:
-        csrf = sess["csrf"]
+    csrf = csrf_token_of(client)
     day = (date.today() + timedelta(days=10)).isoformat()
     resp = client.post("/account/tokens", data={"name": "QGIS 笔记本", "expires_on": day, "csrf_token": csrf})
     assert resp.status_code == 200

@@ -6,7 +6,7 @@ import pytest
 
 from gis_tracker import create_app
 from gis_tracker.config import TestConfig
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -47,8 +47,7 @@ def checker(app, database_url, tile_server):
     config.BASEMAP_URL = tile_server + "/{z}/{x}/{y}.png"
     app = create_app(config)
     client = login(app.test_client(), "admin")
-    with client.session_transaction() as sess:
-        client.environ_base["HTTP_X_CSRFTOKEN"] = sess["csrf"]
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token_of(client)
     yield client
     app.extensions["db_engine"].dispose()
 
@@ -84,7 +83,6 @@ def test_unreachable_allowlisted_host_is_reported_not_a_server_error(checker):
 
 def test_only_admins_may_check(app):
     planner = login(app.test_client(), "planner")
-    with planner.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(planner)
     resp = planner.post("/api/admin/basemap-check", json={}, headers={"X-CSRFToken": token})
     assert resp.status_code == 403

@@ -13,7 +13,7 @@ from gis_tracker.services.cartography import exports
 from gis_tracker.services.relocation import transitions
 from gis_tracker.services.relocation.transitions import TransitionInput
 from tests.factories import add_project, add_water, borrowed_enterprise, cell, rect, retire
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 TODAY = date.today()
 
@@ -114,8 +114,7 @@ def test_the_comparison_exports_as_pdf_and_png_with_the_same_numbers(client, hea
     data = exports.file_of(png).read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and png.kind == "compare"
     login(client, "viewer")
-    with client.session_transaction() as sess:
-        csrf = sess["csrf"]
+    csrf = csrf_token_of(client)
     bad = client.post("/api/exports", json={"kind": "compare", "from": "2021-01-01", "to": "2020-01-01"},
                       headers={"X-CSRFToken": csrf})
     assert bad.status_code == 400 and bad.get_json()["code"] == "bad_range"

@@ -19,6 +19,7 @@ from gis_tracker.db import db
 from gis_tracker.localdb import RUNTIME_ROLE
 from gis_tracker.services.accounts import users
 from gis_tracker.services.platform import migrations
+from tests.support.clients import csrf_token_of
 from tests.support.tempcluster import ThrowawayCluster, postgres_available
 
 pytestmark = pytest.mark.skipif(not postgres_available(), reason="needs the PostgreSQL server binaries")
@@ -67,11 +68,8 @@ def test_database_down_gives_503_quickly_then_recovers_by_itself(cluster, fault_
     client = fault_app.test_client()
     assert client.get("/ogc/collections/projects/items", headers=_auth(fault_app)).status_code == 200
     browser = fault_app.test_client()
-    browser.get("/login")
-    with browser.session_transaction() as sess:
-        csrf = sess["csrf"]
     assert browser.post("/login", data={"username": "planner", "password": "fault-password-1",
-                                        "csrf_token": csrf}).status_code == 302
+                                        "csrf_token": csrf_token_of(browser)}).status_code == 302
 
     cluster.stop("immediate")  # a crash, not a polite shutdown
     started = time.monotonic()

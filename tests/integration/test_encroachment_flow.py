@@ -8,14 +8,13 @@ from gis_tracker.models import EncroachmentFlagEvent
 from gis_tracker.services.encroachment import check
 from gis_tracker.services.features import write_events
 from tests.factories import add_project, add_protected, add_water, cell, flags_for, lonlat, rect, retire, unique
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 GEOJSON = "application/geo+json"
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 @pytest.fixture()

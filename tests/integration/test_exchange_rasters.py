@@ -10,7 +10,7 @@ from rasterio.io import MemoryFile
 from sqlalchemy import select
 
 from gis_tracker.models import AuditEntry, Raster
-from tests.support.clients import sandbox
+from tests.support.clients import csrf_token_of, sandbox
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -101,8 +101,7 @@ def test_upload_a_dem_with_a_named_crs(client, headers, session, tmp_path):
 def test_viewer_may_not_upload_rasters(client, tmp_path):
     from tests.support.clients import login
     login(client, "viewer")
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(client)
     resp = client.post("/api/rasters", data={"name": "x_y", "kind": "dem", "file": (io.BytesIO(b"II*\x00"), "a.tif")},
                        headers={"X-CSRFToken": token}, content_type="multipart/form-data")
     assert resp.status_code == 403

@@ -13,7 +13,7 @@ from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Export, Project
 from gis_tracker.services.cartography import exports, meeting_pack, plan_pages
 from gis_tracker.services.encroachment import flags
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -50,8 +50,7 @@ def test_every_export_is_recorded_with_its_file(session):
 
 def test_api_runs_an_export_in_the_background_and_downloads_it(app, client):
     login(client, "viewer")
-    with client.session_transaction() as sess:
-        csrf = sess["csrf"]
+    csrf = csrf_token_of(client)
     resp = client.post("/api/exports", json={"kind": "snapshot", "zone": "田心片区", "format": "png", "dpi": 96,
                                              "title": "后台导出"}, headers={"X-CSRFToken": csrf})
     assert resp.status_code == 202, resp.json
@@ -81,8 +80,7 @@ def test_api_runs_an_export_in_the_background_and_downloads_it(app, client):
 ])
 def test_api_refuses_bad_exports_before_starting(app, client, body, status, code):
     login(client, "planner")
-    with client.session_transaction() as sess:
-        csrf = sess["csrf"]
+    csrf = csrf_token_of(client)
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Export))
     resp = client.post("/api/exports", json=body, headers={"X-CSRFToken": csrf})

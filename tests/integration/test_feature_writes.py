@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, FeatureVersion
 from tests.factories import unique
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 SQUARE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.950], [113.102, 27.952],
                                               [113.100, 27.952], [113.100, 27.950]]]}
@@ -31,8 +31,7 @@ def planner(client):
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def _headers(client, etag=None):

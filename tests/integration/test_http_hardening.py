@@ -6,7 +6,7 @@ import pytest
 
 from gis_tracker import create_app
 from gis_tracker.config import TestConfig
-from tests.support.clients import PASSWORD
+from tests.support.clients import PASSWORD, csrf_token_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def test_session_cookie_is_httponly_lax_and_not_secure_over_http(client):
 
 
 def test_session_cookie_is_secure_over_https(client):
-    cookie = _session_cookie(client.get("/login", base_url="https://gis.example"))
+    cookie = _session_cookie(client.get("/login", base_url="https://localhost"))
     assert "Secure" in cookie and "HttpOnly" in cookie
 
 
@@ -88,9 +88,7 @@ def test_every_post_form_in_every_template_carries_the_csrf_token():
 
 def test_browser_write_without_csrf_token_is_refused(app):
     client = app.test_client()
-    client.get("/login")
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(client)
     client.post("/login", data={"username": "planner", "password": PASSWORD, "csrf_token": token})
     resp = client.post("/ogc/collections/projects/items", json={"type": "Feature"})
     assert resp.status_code == 403 and resp.get_json()["code"] == "csrf_failed"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Enterprise, StageTransition
 from tests.factories import borrowed_enterprise
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 HEADERS = ["序号", "企业名称", " 统一社会\n信用代码 ", "所属行业", "搬迁方式", "搬迁去向", "当前进度",
            "协议签订\n时间", "停产日期（年月日）", "设备拆除", "场地调查与修复日期", "验收销号日期", "计划验收日期"]
@@ -32,8 +32,7 @@ def _workbook(rows) -> bytes:
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def _send(client, action, data, name="台账.xlsx"):

@@ -8,6 +8,7 @@ from gis_tracker.config import TestConfig
 from gis_tracker.db import db
 from gis_tracker.services.accounts import users
 from tests.factories import unique
+from tests.support.clients import csrf_token_of
 
 PASSWORD = "right-password-1"
 
@@ -28,9 +29,7 @@ def _address() -> str:
 
 
 def _post_login(client, username, password, address):
-    client.get("/login", environ_base={"REMOTE_ADDR": address})
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(client)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
                        environ_base={"REMOTE_ADDR": address})
 

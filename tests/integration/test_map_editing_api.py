@@ -10,7 +10,7 @@ from gis_tracker.models import AuditEntry, UserLayer
 from gis_tracker.services.accounts import users
 from gis_tracker.services.features import catalog, deleted
 from tests.factories import unique
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 GEOJSON = "application/geo+json"
 SQUARE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.950], [113.102, 27.952],
@@ -20,8 +20,7 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[113.100, 27.950], [113.102, 27.95
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def _send(client, method, url, body=None, etag=None):

@@ -9,14 +9,13 @@ from sqlalchemy import select
 from gis_tracker.db import db
 from gis_tracker.models import AuditEntry, Enterprise
 from tests.factories import borrowed_enterprise
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def _etag(client, eid):

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from gis_tracker.models import Project
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 
 @pytest.fixture()
@@ -17,8 +17,7 @@ def planner(app):
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def _pid(session, name):

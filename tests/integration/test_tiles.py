@@ -5,7 +5,7 @@ import math
 import mapbox_vector_tile
 
 from tests.factories import unique
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 
 def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -33,8 +33,7 @@ def test_tile_holds_the_features_of_its_extent(admin_client):
 
 def test_tile_is_refreshed_after_an_edit(app, admin_client):
     planner = login(app.test_client(), "planner")
-    with planner.session_transaction() as sess:
-        csrf = sess["csrf"]
+    csrf = csrf_token_of(planner)
     name = unique("瓦片测试")
     square = {"type": "Polygon", "coordinates": [[[113.150, 27.960], [113.152, 27.960], [113.152, 27.962],
                                                   [113.150, 27.962], [113.150, 27.960]]]}

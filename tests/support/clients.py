@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy import text
@@ -11,13 +12,24 @@ from sqlalchemy import text
 PASSWORD = "test-password-1"
 
 
-def login(client, role: str):
+CSRF_IN_PAGE = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_of(client, page: str = "/login") -> str:
+    """Return the CSRF token a page gives this client's browser session (as a browser reads it from the form).
+
+    The token is not in the cookie (the cookie carries only the session id); any page rendering a form
+    has it, and the login page is there whether the client is logged in or not.
+    """
+    html = client.get(page).get_data(as_text=True)
+    found = CSRF_IN_PAGE.search(html)
+    assert found, f"no CSRF token on {page}"
+    return found.group(1) or found.group(2)
+
+
+def login(client, role: str, password: str = PASSWORD):
     """Log ``client`` in as the test user of ``role`` and return it."""
-    page = client.get("/login")
-    assert page.status_code == 200
-    with client.session_transaction() as sess:
-        token = sess["csrf"]
-    resp = client.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token})
+    resp = client.post("/login", data={"username": role, "password": password, "csrf_token": csrf_token_of(client)})
     assert resp.status_code == 302, resp.data
     return client
 

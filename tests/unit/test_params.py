@@ -24,8 +24,11 @@ def test_bad_limit(raw):
     assert err.value.details["parameter"] == "limit"
 
 
-def test_limit_is_capped_and_defaulted():
-    assert parse_limit("100000", 10, 500) == 500
+def test_limit_above_the_maximum_is_refused_not_cut():
+    with pytest.raises(BadParameter) as err:
+        parse_limit("501", 10, 500)
+    assert err.value.details["parameter"] == "limit" and err.value.status == 400
+    assert parse_limit("500", 10, 500) == 500
     assert parse_limit(None, 10, 500) == 10
 
 

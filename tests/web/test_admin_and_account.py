@@ -7,14 +7,13 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import unique
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()  # the token form's expiry date (required)
 
 
 def _csrf(client) -> str:
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def _post(client, url, **data):

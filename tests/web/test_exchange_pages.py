@@ -9,7 +9,7 @@ from sqlalchemy import text
 from gis_tracker.db import db
 from tests.factories import sample_frame, shapefile_zip, unique
 from tests.support.browser import wait_until
-from tests.support.clients import PASSWORD, login, sandbox
+from tests.support.clients import PASSWORD, csrf_token_of, login, sandbox
 
 CSV = "名称,经度,纬度,人数\n清水塘码头,113.1055,27.8655,12\n田心站,113.1602,27.9821,30\n"
 
@@ -21,8 +21,7 @@ def exchange_dirs(app, tmp_path_factory):
 
 
 def _csrf(client):
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    return csrf_token_of(client)
 
 
 def test_pages_answer_for_every_role(client):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.factories import unique
-from tests.support.clients import PASSWORD, login
+from tests.support.clients import PASSWORD, csrf_token_of, login
 
 SQLI = ["' OR '1'='1", "1; DROP TABLE projects; --", "name) FROM users; --", "1' AND pg_sleep(3) IS NULL --",
         "\" OR 1=1 --", "1 UNION SELECT password_hash FROM users"]
@@ -139,9 +139,7 @@ def test_login_form_payloads_do_not_log_anyone_in(app, login_target, payload):
     for n, (username, password) in enumerate(((payload, PASSWORD), (login_target, payload))):
         client = app.test_client()
         environ = {"REMOTE_ADDR": f"10.250.{n}.{index + 1}"}
-        client.get("/login", environ_base=environ)
-        with client.session_transaction() as sess:
-            token = sess["csrf"]
+        token = csrf_token_of(client)
         resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
                            environ_base=environ)
         # 429 once the target account has had its 5 failures: still nobody logged in.
@@ -151,8 +149,7 @@ def test_login_form_payloads_do_not_log_anyone_in(app, login_target, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_admin_forms_and_filters_treat_payloads_as_text(admin_client, payload):
-    with admin_client.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(admin_client)
     resp = admin_client.post("/admin/users", data={"username": payload[:60], "role": "viewer",
                                                    "password": "payload-pass-1", "csrf_token": token})
     assert resp.status_code in (302, 400, 409)

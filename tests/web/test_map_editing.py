@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import unique
 from tests.support.browser import api, click_at, feature_id, open_map, open_popup, pixel, view, wait_ready
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<script>alert(1)</script>"
@@ -207,8 +207,7 @@ def test_bowtie_is_refused_with_reason_then_repaired_after_confirmation(browser,
 
 def test_viewer_sees_no_editing_tools_and_api_write_is_403(app, browser, live_server):
     planner = login(app.test_client(), "planner")
-    with planner.session_transaction() as sess:
-        token = sess["csrf"]
+    token = csrf_token_of(planner)
     created = planner.post("/ogc/collections/projects/items", content_type="application/geo+json",
                            headers={"X-CSRFToken": token}, data=json.dumps(
                                {"type": "Feature", "geometry": _square(113.0935, 27.9585),

@@ -1,7 +1,7 @@
 """Relocation pages over HTTP: every role may look, only officers and admins see the forms; filters work."""
 import pytest
 
-from tests.support.clients import login
+from tests.support.clients import csrf_token_of, login
 
 PAGES = ["/relocation/", "/relocation/dashboard", "/relocation/ledger", "/relocation/?as_of=2017-01-01&sort=stage&desc=1",
          "/relocation/dashboard?as_of=2016-06-30"]
@@ -78,8 +78,7 @@ def test_ledger_import_through_the_pages_previews_then_commits(app, client, tmp_
 
     monkeypatch.setitem(app.config, "DATA_DIR", tmp_path)
     login(client, "relocation_officer")
-    with client.session_transaction() as sess:
-        csrf = sess["csrf"]
+    csrf_value = csrf_token_of(client)
     with borrowed_enterprise(app, "assessment", "close") as eid:
         name = client.get("/api/relocation/enterprises?per_page=500").get_json()
         name = next(e["name"] for e in name["enterprises"] if e["id"] == eid)
@@ -89,16 +88,16 @@ def test_ledger_import_through_the_pages_previews_then_commits(app, client, tmp_
         wb.active.append([name, "协议签订", "2021年4月"])
         out = io.BytesIO()
         wb.save(out)
-        page = client.post("/relocation/ledger/preview", data={"csrf_token": csrf, "file": (io.BytesIO(out.getvalue()), "台账.xlsx")},
+        page = client.post("/relocation/ledger/preview", data={"csrf_token": csrf_value, "file": (io.BytesIO(out.getvalue()), "台账.xlsx")},
                            content_type="multipart/form-data")
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and 'id="ledger-commit"' in html and "2021-04-01" in html
         token = re.search(r'name="token" value="([^"]+)"', html).group(1)
         assert client.get(f"/api/enterprises/{eid}/history").get_json()["transitions"][-1]["to_stage"] == "assessment"
-        done = client.post("/relocation/ledger/commit", data={"csrf_token": csrf, "token": token})
+        done = client.post("/relocation/ledger/commit", data={"csrf_token": csrf_value, "token": token})
         assert done.status_code == 200 and 'id="ledger-result"' in done.get_data(as_text=True)
         last = client.get(f"/api/enterprises/{eid}/history").get_json()["transitions"][-1]
         assert (last["to_stage"], last["date"], last["source"]) == ("agreement_signed", "2021-04-01", "ledger")
         # The stored upload is gone after the commit; committing it again is a clear error, not a 500.
-        again = client.post("/relocation/ledger/commit", data={"csrf_token": csrf, "token": token})
+        again = client.post("/relocation/ledger/commit", data={"csrf_token": csrf_value, "token": token})
         assert again.status_code == 422 and "重新上传" in again.get_data(as_text=True)

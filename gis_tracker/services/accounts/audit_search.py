@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...errors import BadParameter
+from ...exporters import cells
 from ...models import AuditEntry
 
 LOGGER = logging.getLogger(__name__)
@@ -106,15 +107,14 @@ def local_time(value: datetime) -> str:
 
 
 def _cell(value) -> str:
-    """Return a spreadsheet-safe text cell (no formula injection from user data)."""
+    """Return an entry's value as cell text (timestamps in Beijing time, JSON compact and readable)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, (dict, list)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value)
 
 
 def _rows(session: Session, f: AuditFilter):
@@ -128,7 +128,7 @@ def export_csv(session: Session, f: AuditFilter) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(COLUMNS)
-    writer.writerows(_rows(session, f))
+    writer.writerows([cells.csv_text(v) for v in row] for row in _rows(session, f))  # no formula injection
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -140,7 +140,7 @@ def export_xlsx(session: Session, f: AuditFilter) -> bytes:
     sheet = book.create_sheet("audit_log")
     sheet.append(list(COLUMNS))
     for row in _rows(session, f):
-        sheet.append(row)
+        cells.append_row(sheet, row)  # formula-like text stays text
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

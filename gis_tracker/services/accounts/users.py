@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ...access import ROLES
 from ...errors import BadParameter, Conflict, NotFound
 from ...models import ApiToken, User
-from . import audit, throttle
+from . import audit, browser_sessions, throttle
 
 LOGGER = logging.getLogger(__name__)
 _HASHER = PasswordHasher()  # Argon2id with the library's recommended parameters
@@ -67,6 +67,7 @@ def set_password(session: Session, username: str, password: str, actor: str | No
         raise NotFound(f"用户 {username} 不存在", code="unknown_user")
     _check_password_strength(password)
     user.password_hash = _HASHER.hash(password)
+    browser_sessions.end_all_for(session, user.id)  # a new password ends every session
     audit.record(session, username=actor or username, action="set_password", object_type="user",
                  object_id=user.id)
     session.commit()
@@ -230,6 +231,8 @@ def set_active(session: Session, user_id: int, active: bool, actor: str) -> User
         _keep_an_admin(session, user)
     if user.is_active != active:
         user.is_active = active
+        if not active:
+            browser_sessions.end_all_for(session, user.id)
         audit.record(session, username=actor, action="activate" if active else "deactivate",
                      object_type="user", object_id=user.id,
                      before={"is_active": not active}, after={"is_active": active})
@@ -242,13 +245,14 @@ def reset_password(session: Session, user_id: int, password: str, actor: str) ->
     user = _user(session, user_id)
     _check_password_strength(password)
     user.password_hash = _HASHER.hash(password)
+    browser_sessions.end_all_for(session, user.id)
     audit.record(session, username=actor, action="reset_password", object_type="user", object_id=user.id)
     session.commit()
     return user
 
 
 def change_own_password(session: Session, user: User, current: str, new: str, confirm: str) -> User:
-    """Change the caller's password after checking the current one, and commit."""
+    """Change the caller's password after checking the current one, end all their sessions, and commit."""
     try:
         _HASHER.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
@@ -259,6 +263,7 @@ def change_own_password(session: Session, user: User, current: str, new: str, co
         raise BadParameter("新密码不能与当前密码相同", code="password_unchanged")
     _check_password_strength(new)
     user.password_hash = _HASHER.hash(new)
+    browser_sessions.end_all_for(session, user.id)  # the caller starts a fresh session for this browser
     audit.record(session, username=user.username, action="change_password", object_type="user",
                  object_id=user.id)
     session.commit()

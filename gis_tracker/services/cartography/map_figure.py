@@ -60,6 +60,8 @@ def rc_params() -> dict:
         "pdf.fonttype": 42, "ps.fonttype": 42, "font.family": [cjk_family()], "font.size": 9,
         "axes.unicode_minus": False, "lines.scale_dashes": False, "svg.hashsalt": "shifeng-gis",
         "path.simplify": True, "agg.path.chunksize": 20000,
+        # Titles, labels and legends are user text: "$…$" is dollars, never mathtext markup.
+        "text.parse_math": False,
     }
 
 

@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
+from ... import parsing
 from ...errors import BadParameter
 from ...i18n import gettext as _
 from ...spatial import cartography
@@ -67,8 +68,10 @@ class SnapshotRequest:
             raw = p["bbox"]
             text = ",".join(str(v) for v in raw) if isinstance(raw, (list, tuple)) else str(raw)
             try:
+                for part in text.split(","):
+                    parsing.number(part.strip(), "bbox")  # ASCII decimals only (float() takes any digits)
                 bbox = cartography.parse_bbox(text)
-            except ValueError as exc:
+            except (ValueError, BadParameter) as exc:
                 raise BadParameter(f"范围参数有误：{exc}", code="bad_bbox") from None
         if zone and bbox:
             raise BadParameter("片区与范围只能选一个", code="zone_and_bbox")
@@ -82,8 +85,8 @@ class SnapshotRequest:
         if fmt not in FORMATS:
             raise BadParameter("格式只能是 PNG、PDF 或 HTML", code="bad_format")
         try:
-            dpi = int(p.get("dpi", cartography.SCREEN_DPI))
-        except (TypeError, ValueError):
+            dpi = parsing.integer(p.get("dpi", cartography.SCREEN_DPI), "dpi")
+        except BadParameter:
             raise BadParameter("分辨率必须是整数", code="bad_dpi") from None
         if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
             raise BadParameter(f"分辨率须在 {DPI_RANGE[0]}–{DPI_RANGE[1]} 之间", code="bad_dpi")

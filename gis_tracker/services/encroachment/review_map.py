@@ -160,9 +160,10 @@ def _scale_bar(ax, bbox, font) -> None:
 
 def png(extract: MapExtract, width_in: float = 6.2, height_in: float = 4.6, dpi: int = 150) -> bytes:
     """Return the extract as a PNG image."""
-    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
-    ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
-    draw(ax, extract)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with matplotlib.rc_context({"text.parse_math": False}):  # project names are text, never mathtext
+        fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+        ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
+        draw(ax, extract)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

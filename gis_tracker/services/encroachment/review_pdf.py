@@ -91,7 +91,7 @@ def render(a, number: str | None, issued_at: datetime | None, issued_by: str | N
     buf = io.BytesIO()
     p = a.project
     footer = f"{number or '预览（未出具）'} · 数据版本 {a.data_version}"
-    with rc_context({"pdf.fonttype": 42}), PdfPages(buf, metadata={
+    with rc_context({"pdf.fonttype": 42, "text.parse_math": False}), PdfPages(buf, metadata={
             "Title": f"两型审查报告 {number or ''} {p['name']}", "Creator": "石峰区规划地理信息平台",
             "CreationDate": None, "ModDate": None}) as pdf:
         w = _Pages(pdf, footer)

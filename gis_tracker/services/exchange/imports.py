@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import access, importers, storage
@@ -85,7 +85,8 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
            fmt: str | None = None) -> DataImport:
     """Store an upload, parse it in isolation and keep its preview; on any problem store nothing."""
     _check_upload_role(user)
-    expire_stale(session)
+    jobs.reap_stale(session)
+    expire_stale(session)  # also sweeps orphaned folders
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     if not filename:
         raise BadParameter("请选择要上传的文件", code="no_file")
@@ -114,9 +115,22 @@ def upload(session: Session, user, filename: str, stream: BinaryIO, options: dic
     return record
 
 
+def _orphan_age_s() -> float:
+    """How long an unrecorded folder must sit untouched before it counts as orphaned (10 min, or 3 parses)."""
+    return max(600.0, 3 * float(current_app.config.get("PARSE_TIMEOUT_S", 120)))
+
+
+def reap(session: Session) -> list[int]:
+    """Report dead commit jobs at once (reopening their imports) and remove the files nobody needs any more."""
+    reaped = jobs.reap_stale(session)
+    if reaped:
+        import_files.sweep(session, _orphan_age_s())
+    return reaped
+
+
 def get(session: Session, user, import_id: int) -> DataImport:
     """Return an import the user may see (their own; admins any)."""
-    jobs.reap_stale(session)  # an import whose commit job died is reopened, not left "committing"
+    reap(session)  # an import whose commit job died is reopened at once, not left "committing"
     record = session.get(DataImport, import_id)
     if record is None or (user.role != "admin" and record.username != user.username):
         raise NotFound("导入记录不存在", code="unknown_import")
@@ -126,7 +140,7 @@ def get(session: Session, user, import_id: int) -> DataImport:
 
 def list_for(session: Session, user, limit: int = 50) -> list[DataImport]:
     """Return the user's imports, newest first (admins see everyone's)."""
-    jobs.reap_stale(session)
+    reap(session)
     stmt = select(DataImport).order_by(DataImport.id.desc()).limit(limit)
     if user.role != "admin":
         stmt = stmt.where(DataImport.username == user.username)
@@ -181,6 +195,7 @@ def expire_stale(session: Session, hours: float | None = None) -> int:
         import_files.remove(record)
     if stale:
         LOGGER.info("expired %d import previews older than %g h", len(stale), hours)
+    import_files.sweep(session, _orphan_age_s())  # and folders left by a crash or a killed command
     return len(stale)
 
 
@@ -198,7 +213,8 @@ def suggest_field_name(source: str, used: set[str], index: int) -> str:
     """Return a valid field name for a source column (ASCII slug, known Chinese name, or field_<n>)."""
     slug = re.sub(r"[^a-z0-9_]+", "_", source.strip().lower()).strip("_")
     candidate = KNOWN_NAMES.get(source.strip()) or slug
-    if not candidate or not layer_specs.FIELD_NAME.match(candidate) or candidate in layer_specs.RESERVED_FIELD_NAMES:
+    if (not candidate or not layer_specs.FIELD_NAME.fullmatch(candidate)
+            or candidate in layer_specs.RESERVED_FIELD_NAMES):
         candidate = f"field_{index + 1}"
     name, n = candidate[:60], 2
     while name in used:
@@ -314,12 +330,14 @@ def commit(session: Session, user, import_id: int, body: dict | None,
     record.mapping = plan
     record.message = record.error_code = None
     record.updated_at = datetime.now(UTC)
-    session.commit()
     inline = wait if wait is not None else (
         record.preview.get("feature_count", 0) <= current_app.config["IMPORT_INLINE_FEATURES"])
-    job = jobs.start(session, "import", import_commit.run, {"import_id": record.id}, user.username, wait=inline)
-    session.execute(update(DataImport).where(DataImport.id == record.id).values(job_id=job.id))
-    session.commit()
+
+    def link(job: Job) -> None:  # "committing" and its job become visible together, before any work
+        record.job_id = job.id
+
+    job = jobs.start(session, "import", import_commit.run, {"import_id": record.id}, user.username, wait=inline,
+                     link=link)
     session.refresh(record)
     return record, job
 

@@ -68,7 +68,7 @@ def _check_role(user) -> None:
 def ingest(session: Session, username: str, source: Path, *, name: str, title: str, kind: str,
            crs: str | None = None, scheme: str | None = None, filename: str | None = None) -> Raster:
     """Check ``source`` in the isolated parser, store it as a COG and record it (one transaction)."""
-    if not NAME.match(name or ""):
+    if not NAME.fullmatch(name or ""):
         raise BadParameter("栅格名须为 2–63 位小写字母、数字或下划线，以字母开头", code="bad_name",
                            details={"field": "name"})
     if session.scalar(select(Raster.id).where(Raster.name == name)) is not None:

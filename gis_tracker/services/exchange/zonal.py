@@ -16,7 +16,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ... import access
+from ... import access, parsing
 from ...errors import BadParameter, Forbidden, NotFound
 from ...models import Raster, Zone, ZonePopulation
 from ...spatial import crs as crsmod
@@ -116,18 +116,17 @@ def set_population(session: Session, user, zone_code: str, population: object, y
     if user.role not in access.PLANNERS:
         raise Forbidden("只有规划人员和管理员可以填写人口",
                         code="forbidden_population")
+    if not isinstance(zone_code, str) or len(zone_code) > 40:
+        raise NotFound(f"片区 {str(zone_code)[:40]!r} 不存在", code="unknown_zone")
     zone = session.scalar(select(Zone).where(Zone.code == zone_code, Zone.deleted_at.is_(None)))
     if zone is None:
         raise NotFound(f"片区 {str(zone_code)[:40]!r} 不存在", code="unknown_zone")
     try:
-        value = int(str(population).strip())
-        year_value = int(str(year).strip()) if year not in (None, "") else None
-    except ValueError:
-        raise BadParameter("人口必须是整数", code="bad_population",
-                           details={"field": "population"}) from None
-    if not 0 <= value <= 50_000_000 or (year_value is not None and not 1949 <= year_value <= 2100):
-        raise BadParameter("人口或年份超出合理范围", code="bad_population",
-                           details={"field": "population"})
+        value = parsing.integer(population, "population", minimum=0, maximum=50_000_000)
+        year_value = parsing.integer(year, "year", minimum=1949, maximum=2100, default=None)
+    except BadParameter as exc:
+        raise BadParameter("人口须为 0–50000000 的整数，年份须为 1949–2100", code="bad_population",
+                           details={"field": exc.details["parameter"]}) from None
     row = session.get(ZonePopulation, zone.id, with_for_update=True)
     before = {"population": row.population, "year": row.year} if row else None
     if row is None:

@@ -15,21 +15,40 @@ from .catalog import Collection, Field
 MAX_TEXT = 4000
 
 
+def _encodable(text: str) -> bool:
+    """Tell whether ``text`` can be stored as UTF-8 (JSON may carry lone surrogates such as \\ud800)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _bad(field: Field, problem: str) -> Unprocessable:
     return Unprocessable(f"字段“{field.label}”{problem}",
                          code="invalid_property", details={"field": field.name})
 
 
-def _coerce(field: Field, value, coerce_dates: bool):
+def max_length(coll: Collection, field: Field) -> int:
+    """Return the most characters a text field holds: its column's length (``varchar(n)``), else MAX_TEXT."""
+    if coll.storage == "columns":
+        column = coll.model.__table__.columns.get(field.name)
+        length = getattr(getattr(column, "type", None), "length", None)
+        if length:
+            return min(length, MAX_TEXT)
+    return MAX_TEXT
+
+
+def _coerce(field: Field, value, coerce_dates: bool, limit: int = MAX_TEXT):
     if value is None or (value == "" and field.type != "string"):
         return None
     kind = field.type
     if kind == "string":
         if not isinstance(value, str):
             raise _bad(field, "必须是文本")
-        if len(value) > MAX_TEXT:
-            raise _bad(field, f"不能超过 {MAX_TEXT} 个字符")
-        if "\x00" in value:
+        if len(value) > limit:  # checked here, before PostgreSQL refuses it (a varchar(18) credit code, say)
+            raise _bad(field, f"不能超过 {limit} 个字符")
+        if "\x00" in value or not _encodable(value):
             raise _bad(field, "含有非法字符")
         return value.strip() if field.required else value
     if kind == "integer":
@@ -80,7 +99,7 @@ def check_properties(coll: Collection, props: dict, current: dict | None, partia
                 raise Unprocessable(f"字段“{field.label}”只读，不能在此修改",
                                     code="read_only_property", details={"field": name})
             continue
-        typed = _coerce(field, value, coerce_dates)
+        typed = _coerce(field, value, coerce_dates, max_length(coll, field))
         if field.choices and typed is not None and typed not in field.choices:
             allowed = "、".join(f"{k}（{v[0]}）" for k, v in field.choices.items())
             raise _bad(field, f"取值无效，可选：{allowed}")

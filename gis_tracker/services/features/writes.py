@@ -18,13 +18,14 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ...db import STORAGE_SRID, WGS84
 from ...errors import (
     BadParameter,
     Conflict,
+    DatabaseUnavailable,
     Forbidden,
     NotFound,
     PreconditionFailed,
@@ -160,9 +161,52 @@ def _apply_properties(coll: Collection, row, props: dict, replace: bool) -> None
             setattr(row, f.name, None)
 
 
-def _commit(session: Session) -> None:
+class SaveOutcomeUnknown(DatabaseUnavailable):
+    """The connection died while PostgreSQL was committing: the save may or may not have been kept.
+
+    Answered 503 with the ETag the feature has if it was saved, so the client
+    can check (GET the feature) instead of guessing — and never saves twice.
+    """
+
+    code = "save_outcome_unknown"
+
+
+def outcome_unknown(collection_id: str, fid: int, version: int) -> SaveOutcomeUnknown:
+    """Return the 503 for a save whose commit was cut off, saying how to find out whether it was kept."""
+    saved_etag = etag(collection_id, fid, version)
+    return SaveOutcomeUnknown(
+        f"数据库在提交时断开，本次保存可能已生效：请重新读取该要素，ETag 为 {saved_etag} 即已保存，否则请重新保存",
+        details={"collection": collection_id, "feature_id": fid, "etag_if_saved": saved_etag,
+                 "check": f"/ogc/collections/{collection_id}/items/{fid}"})
+
+
+def commit_save(session: Session, unknown: SaveOutcomeUnknown) -> None:
+    """Commit a save whose changes are already flushed: only COMMIT is left to send.
+
+    A connection lost during the COMMIT leaves PostgreSQL's decision unknown to
+    us (PostgreSQL documents that the client cannot tell), so ``unknown`` (503
+    with the ETag to look for) is raised instead of "nothing was saved".
+    """
     try:
         session.commit()
+    except DBAPIError as exc:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise
+        LOGGER.warning("connection lost during COMMIT: %s", exc.__class__.__name__)
+        try:
+            session.rollback()
+        except DBAPIError:
+            session.invalidate()
+        raise unknown from None
+
+
+def _commit(session: Session, unknown: SaveOutcomeUnknown | None = None) -> None:
+    try:
+        if unknown is None:
+            session.commit()
+        else:
+            session.flush()  # a failure here is before COMMIT: nothing saved, an ordinary 503
+            commit_save(session, unknown)
     except IntegrityError as exc:
         session.rollback()
         pgcode = getattr(exc.orig, "pgcode", "")
@@ -183,8 +227,11 @@ def _finish(session: Session, coll: Collection, row, action: str, user: User, be
                  object_id=row.id, before=before, after=after)
     extra = write_events.run_after_write(session, coll.id, row.id, action, user.username)
     fid, version = row.id, row.version
-    _commit(session)
+    # Read the feature back *before* the commit, inside the transaction (it sees its own writes): once
+    # PostgreSQL has committed, the answer needs nothing more from the database, so a database lost
+    # right after the commit cannot turn a saved change into an error.
     found = reads.get_item(session, coll, fid) if action != "delete" else None
+    _commit(session, outcome_unknown(coll.id, fid, version))
     return WriteResult(fid, version, etag(coll.id, fid, version),
                        json.loads(found[0]) if found else None, extra)
 
@@ -388,12 +435,12 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id, "update" if r is row else "create",
                                                       user.username))
              for r in (row, *created)]
-    _commit(session)
     results = []
-    for feature_id, version, extra in saved:
+    for feature_id, version, extra in saved:  # read back before the commit (see _finish)
         found = reads.get_item(session, coll, feature_id)
         results.append(WriteResult(feature_id, version, etag(coll.id, feature_id, version),
                                    json.loads(found[0]) if found else None, extra))
+    _commit(session, outcome_unknown(coll.id, row.id, row.version))
     return results
 
 

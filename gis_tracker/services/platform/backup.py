@@ -1,5 +1,7 @@
 """Back up and restore the whole database with pg_dump / pg_restore (custom format).
 
+A dump holds every password and token hash: it is written owner-only (0600).
+
 Both run as the owner role (``MIGRATION_DATABASE_URL``).  A restore only goes
 into an *empty* database (no application tables), runs in one transaction
 and stops at the first error, so it either reproduces every row and geometry
@@ -18,6 +20,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from ... import storage
 from ...errors import AppError, Conflict
 from ...localdb import PG_BIN
 from . import db_roles
@@ -53,7 +56,8 @@ def _connection_args(url: str) -> tuple[list[str], dict[str, str]]:
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # umask 077: whatever the tool creates is the owner's only (a dump holds password and token hashes).
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, umask=0o077)
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip()[-2000:]
         LOGGER.error("%s failed: %s", Path(cmd[0]).name, message)
@@ -65,11 +69,13 @@ def backup(owner_url: str, out: Path) -> int:
     args, env = _connection_args(owner_url)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
+    # Created 0600 before pg_dump writes into it: the dump holds password and token hashes.
+    tmp = storage.private_file(out.with_name(out.name + ".partial"))
     # spatial_ref_sys belongs to PostGIS (created with the extension in the
     # target); its rows are PostGIS's standard definitions, not our data.
     _run([_tool("pg_dump"), *args, "--format=custom", "--compress=6",
           "--exclude-table-data=public.spatial_ref_sys", "--file", str(tmp)], env)
+    os.chmod(tmp, 0o600)
     tmp.replace(out)  # never leave a truncated file under the final name
     return out.stat().st_size
 

@@ -8,20 +8,26 @@ returns a JSON-ready dict (the result).  An :class:`AppError` marks the job
 failed with its code and message; anything else is logged and reported as a
 generic failure.  Jobs survive the page: the user can leave and come back.
 
-Jobs run in threads of the serving process, so a restart or a crash ends
-them mid-way (their transaction rolls back: nothing half-written).  Every
-update stamps a heartbeat; :func:`reap_stale` reports a job silent for
-JOB_STALE_MINUTES (5) *whose worker is gone* (a running job's worker holds an
-advisory lock on its own connection, released when the process dies) as
-failed (``interrupted``) and reopens the import it was committing, so nobody
-waits for ever on a progress bar.
+Jobs run in threads of the serving process (or inline in a command), so a
+restart, a crash or a killed command ends them mid-way (their transaction
+rolls back: nothing half-written).  A job's worker holds a PostgreSQL
+advisory lock ``(JOB_LOCK_SPACE, job id)`` on a connection of its own from
+*before* the job row is committed until the job has ended; PostgreSQL
+releases it the moment that process dies (its connection closes).  So
+:func:`reap_stale` reports a queued or running job whose lock is free as
+failed (``interrupted``) at once — no waiting for a heartbeat to grow old —
+and reopens the import it was committing (an import the command line started
+is closed instead: nobody comes back to it).  A job whose worker is alive but
+slow keeps its lock and is left alone, however long it is silent.  The caller
+links a job to what it works on (``link``) in the same transaction that
+creates it, so there is never a job the reaper cannot trace back.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
@@ -48,19 +54,35 @@ def _update(app: Flask, job_id: int, **values) -> None:
             session.commit()
 
 
-def _run(app: Flask, job_id: int, fn: Callable[..., dict], params: dict) -> None:
-    with app.app_context():
-        # While the job runs its worker holds an advisory lock on a connection of its own: the
-        # reaper can then tell a dead worker (lock free) from a slow one, whatever the heartbeat says.
-        guard = app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT")
+def _claim(app: Flask, job_id: int):
+    """Take the job's advisory lock on a connection of its own (held until :func:`_release`)."""
+    guard = app.extensions["db_engine"].connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        guard.execute(select(func.pg_advisory_lock(JOB_LOCK_SPACE, job_id)))
+    except BaseException:
+        guard.close()
+        raise
+    return guard
+
+
+def _release(guard, job_id: int) -> None:
+    try:
+        guard.execute(select(func.pg_advisory_unlock(JOB_LOCK_SPACE, job_id)))
+    except Exception:  # noqa: BLE001 - a dead connection released the lock anyway
+        LOGGER.warning("could not release the lock of job %s cleanly", job_id)
+    finally:
         try:
-            guard.execute(select(func.pg_advisory_lock(JOB_LOCK_SPACE, job_id)))
+            guard.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _run(app: Flask, job_id: int, fn: Callable[..., dict], params: dict, guard) -> None:
+    with app.app_context():
+        try:
             _run_guarded(app, job_id, fn, params)
         finally:
-            try:
-                guard.execute(select(func.pg_advisory_unlock(JOB_LOCK_SPACE, job_id)))
-            finally:
-                guard.close()
+            _release(guard, job_id)
 
 
 def _run_guarded(app: Flask, job_id: int, fn: Callable[..., dict], params: dict) -> None:
@@ -83,44 +105,72 @@ def _run_guarded(app: Flask, job_id: int, fn: Callable[..., dict], params: dict)
 
 
 def start(session: Session, kind: str, fn: Callable[..., dict], params: dict, username: str | None,
-          wait: bool = False) -> Job:
-    """Store a job and run it in a background thread (or inline when ``wait``)."""
+          wait: bool = False, link: Callable[[Job], None] | None = None) -> Job:
+    """Store a job and run it in a background thread (or inline when ``wait``).
+
+    ``link(job)`` runs before the commit, in the caller's transaction (e.g. the
+    import records its ``job_id``), and the worker's lock is taken before the
+    commit too: from the moment anyone can see the job, a dead worker shows.
+    """
     job = Job(kind=kind, params=params, username=username, status="queued", progress=0)
     session.add(job)
-    session.commit()
+    session.flush()
+    if link is not None:
+        link(job)
     app = current_app._get_current_object()
+    guard = _claim(app, job.id)
+    try:
+        session.commit()
+    except BaseException:
+        _release(guard, job.id)
+        raise
     if wait or app.config.get("JOBS_INLINE"):
-        _run(app, job.id, fn, params)
+        _run(app, job.id, fn, params, guard)
         session.refresh(job)
     else:
-        threading.Thread(target=_run, args=(app, job.id, fn, params), daemon=True,
+        threading.Thread(target=_run, args=(app, job.id, fn, params, guard), daemon=True,
                          name=f"job-{job.id}").start()
     return job
 
 
-def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
-    """Mark queued/running jobs silent for ``minutes`` as failed, reopen their imports; return their ids."""
-    minutes = float(current_app.config.get("JOB_STALE_MINUTES", 5)) if minutes is None else minutes
-    cutoff = datetime.now(UTC) - timedelta(minutes=minutes)
-    candidates = list(session.scalars(
-        select(Job).where(Job.status.in_(("queued", "running")),
-                          func.coalesce(Job.heartbeat_at, Job.created_at) < cutoff)
-        .with_for_update(skip_locked=True)))
-    # Only jobs whose worker is gone: a live worker holds its job's advisory lock (see _run).
+UNATTENDED_USERS = ("cli",)
+"""Who starts imports nobody comes back to (the command line): reaped, their import is closed, not reopened."""
+
+
+def reap_stale(session: Session) -> list[int]:
+    """Mark queued/running jobs whose worker is gone as failed and reopen (or close) their imports.
+
+    A live worker holds its job's advisory lock (see :func:`start`); a free lock
+    means the process died.  Returns the ids of the jobs reaped.
+    """
+    candidates = list(session.scalars(select(Job).where(Job.status.in_(("queued", "running")))
+                                      .with_for_update(skip_locked=True)))
     stale = [job for job in candidates
              if session.scalar(select(func.pg_try_advisory_xact_lock(JOB_LOCK_SPACE, job.id)))]
+    if not stale:
+        session.commit()  # ends the transaction (and the row locks) either way
+        return []
     now = datetime.now(UTC)
+    ids = [j.id for j in stale]
+    committed = {r.job_id: r for r in session.scalars(select(DataImport).where(
+        DataImport.job_id.in_(ids), DataImport.status == "committed"))}
     for job in stale:
+        if job.id in committed:  # the data was committed; only the job's last update was lost
+            job.status, job.progress, job.result, job.finished_at = "done", 100, committed[job.id].result, now
+            continue
         job.status, job.error_code, job.finished_at = "failed", "interrupted", now
         job.message = _("任务中断（服务曾重启），未写入任何数据，请重新发起")
-    if stale:
-        session.execute(update(DataImport).where(DataImport.status == "committing",
-                                                 DataImport.job_id.in_([j.id for j in stale]))
-                        .values(status="previewed", error_code="interrupted", updated_at=now,
-                                message=_("上次导入中断，未写入任何数据，可再次导入")))
-        LOGGER.warning("jobs %s interrupted (no heartbeat for %g min)", [j.id for j in stale], minutes)
+    session.execute(update(DataImport).where(DataImport.status == "committing", DataImport.job_id.in_(ids),
+                                             DataImport.username.not_in(UNATTENDED_USERS))
+                    .values(status="previewed", error_code="interrupted", updated_at=now,
+                            message=_("上次导入中断，未写入任何数据，可再次导入")))
+    session.execute(update(DataImport).where(DataImport.status == "committing", DataImport.job_id.in_(ids),
+                                             DataImport.username.in_(UNATTENDED_USERS))
+                    .values(status="failed", error_code="interrupted", updated_at=now,
+                            message=_("命令行导入中断，未写入任何数据，请重新运行导入命令")))
+    LOGGER.warning("jobs %s interrupted: their worker is gone (its lock is free)", ids)
     session.commit()
-    return [j.id for j in stale]
+    return ids
 
 
 def get(session: Session, job_id: int, username: str | None = None, is_admin: bool = False) -> Job:

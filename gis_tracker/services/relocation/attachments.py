@@ -107,6 +107,6 @@ def remove(data_dir: Path, keys: list[str]) -> None:
 def path_of(data_dir: Path, key: str) -> Path:
     """Return the file of a storage key, refusing anything outside the attachments folder."""
     path = Path(data_dir) / key
-    if not KEY_PATTERN.match(key) or not path.is_file():
+    if not KEY_PATTERN.fullmatch(key) or not path.is_file():
         raise NotFound("附件文件不存在", code="attachment_missing")
     return path

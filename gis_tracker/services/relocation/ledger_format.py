@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ...errors import Unprocessable
+from ...exporters import cells
 from ...rules.stages import STAGE_CODES, STAGE_LABELS
 
 LOGGER = logging.getLogger(__name__)
@@ -203,9 +204,7 @@ def _csv_grid(data: bytes) -> list[list[object]]:
 
 def _uncsv_cell(value: str) -> str:
     """Undo the apostrophe :func:`_csv_cell` puts before formula-like text."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
+    return cells.csv_untext(value)
 
 
 def _join_header(upper: str, lower: str) -> str:
@@ -280,7 +279,7 @@ def _write_xlsx(title: str, rows: list[list[object]]) -> bytes:
     ws = wb.active
     ws.title = "台账"
     width = len(EXPORT_COLUMNS)
-    ws.append([title])
+    cells.append_row(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
@@ -289,20 +288,14 @@ def _write_xlsx(title: str, rows: list[list[object]]) -> bytes:
         ws.cell(2, c).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(c)].width = 30 if c == 2 else 14
     for r in rows:
-        ws.append(r)
+        cells.append_row(ws, r)  # formula-like text (a name like "=HYPERLINK(…)") as text, never a formula
         for c, v in enumerate(r, start=1):
-            cell = ws.cell(ws.max_row, c)
             if isinstance(v, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(v, str) and v.startswith("="):
-                cell.data_type = "s"  # text, never a formula (a name like "=HYPERLINK(…)")
+                ws.cell(ws.max_row, c).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "C3"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value: object) -> object:
@@ -311,15 +304,15 @@ def _csv_cell(value: object) -> object:
         return value.isoformat()
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return cells.csv_text(value)
     return value
 
 
 def _write_csv(title: str, rows: list[list[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([title])
+    writer.writerow([_csv_cell(title)])
     writer.writerow([h for _, h in EXPORT_COLUMNS])
     for r in rows:
         writer.writerow([_csv_cell(v) for v in r])

@@ -32,7 +32,7 @@ def load(data_dir: Path, token: str, username: str) -> tuple[str, bytes]:
     """Return (filename, bytes) of a stored upload of ``username``."""
     folder = Path(data_dir) / FOLDER
     meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
-    if not TOKEN.match(token or "") or not meta_path.is_file() or not data_path.is_file():
+    if not TOKEN.fullmatch(token or "") or not meta_path.is_file() or not data_path.is_file():
         raise Unprocessable("上传的台账已过期，请重新上传",
                             code="ledger_upload_expired", details={"field": "file"})
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -44,6 +44,6 @@ def load(data_dir: Path, token: str, username: str) -> tuple[str, bytes]:
 
 def discard(data_dir: Path, token: str) -> None:
     """Delete a stored upload after its commit."""
-    if TOKEN.match(token or ""):
+    if TOKEN.fullmatch(token or ""):
         for suffix in (".bin", ".json"):
             (Path(data_dir) / FOLDER / f"{token}{suffix}").unlink(missing_ok=True)

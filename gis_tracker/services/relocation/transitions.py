@@ -176,15 +176,28 @@ def record_transition(session: Session, enterprise_id: int, data: TransitionInpu
                      after={**state(row), "transition_id": transition.id, "direction": move,
                             "note": transition.note, "reason": transition.reason, "attachments": len(written)})
         extra = write_events.run_after_write(session, "enterprises", row.id, "update", user.username)
-        session.commit()
+        session.flush()
+        # Read back inside the transaction, before the commit: a database lost after PostgreSQL has
+        # committed cannot turn the recorded transition into an error (see writes._finish).
+        found = reads.get_item(session, catalog.collections()["enterprises"], row.id)
+        result = TransitionResult(transition_dict(transition, files), writes.etag("enterprises", row.id, row.version),
+                                  json.loads(found[0]) if found else None, extra)
+        unknown = writes.outcome_unknown("enterprises", row.id, row.version)
+        unknown.details["transition_id"] = transition.id
+    except BaseException:
+        session.rollback()
+        attachments.remove(data_dir, written)
+        raise
+    try:
+        writes.commit_save(session, unknown)
+    except writes.SaveOutcomeUnknown:
+        raise  # the files stay: if the transition was kept, they belong to it
     except BaseException:
         session.rollback()
         attachments.remove(data_dir, written)
         raise
     LOGGER.info("enterprise %s: %s -> %s (%s) by %s", row.id, before["stage"], data.to_stage, move, user.username)
-    found = reads.get_item(session, catalog.collections()["enterprises"], row.id)
-    return TransitionResult(transition_dict(transition, files), writes.etag("enterprises", row.id, row.version),
-                            json.loads(found[0]) if found else None, extra)
+    return result
 
 
 def apply_transition(session: Session, row: Enterprise, data: TransitionInput, move: str, username: str,
