@@ -64,7 +64,8 @@ class Collection:
     layer_id: int | None = None
     label_field: str | None = "name"
     hidden: bool = False
-    # The date property ``datetime`` filters on (OGC primary instant); None: the first date field, if any.
+    # The date property ``datetime`` filters on (OGC primary instant). Built-in layers name it; a planner-defined
+    # layer uses its first date field. None on a built-in layer: ``datetime`` is refused (400).
     temporal: str | None = None
 
     def scope(self) -> list:
@@ -81,7 +82,9 @@ class Collection:
         """Return the date field that ``datetime`` filters on, or None when the collection has none."""
         if self.temporal:
             return self.field(self.temporal)
-        return next((f for f in self.fields if f.type == "date"), None)
+        if self.storage == "jsonb":
+            return next((f for f in self.fields if f.type == "date"), None)
+        return None
 
 
 def _zone_code(model) -> Callable[[], Any]:
@@ -256,6 +259,7 @@ def _build() -> dict[str, Collection]:
             Field("effective_date", "date", "生效日期", "Effective date"),
         ),
         style={"weight": 1, "fillOpacity": 0.35, "dashArray": "4 3"},
+        temporal="effective_date",
         style_by="tier",
         style_colours={
             "prohibited": "#8b0000", "restricted": "#e06666", "controlled": "#f6b26b",
@@ -303,6 +307,7 @@ def _build() -> dict[str, Collection]:
             Field("solar_mw", "number", "屋顶光伏装机（MW）", "Rooftop solar (MW)"),
         ),
         style={"color": "#7a3e9d", "weight": 2, "fillColor": "#c39bd3", "fillOpacity": 0.45},
+        temporal="land_supplied_date",
     )
     encroachments = encroachments_collection(Collection, Field)
     return {c.id: c for c in (zones, enterprises, protected, water, projects, encroachments)}
