@@ -25,7 +25,9 @@ class Project(TrackedMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     project_type: Mapped[str] = mapped_column(String(20), nullable=False)
     investment_wan: Mapped[float | None] = mapped_column(Float)  # 万元
+    # Set by the database (migration 0020) from the geometry: the sub-area it overlaps most, and its 片区.
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    top_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
     park_level: Mapped[str | None] = mapped_column(String(20))  # national | provincial | other
     floor_area_ratio: Mapped[float | None] = mapped_column(Float)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from flask import render_template
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ...errors import NotFound
 from ...models import AuditEntry, Project, Zone
@@ -49,14 +49,17 @@ class Assessment:
 
 
 def _project(session: Session, project_id: int) -> dict:
+    sub = aliased(Zone)
     row = session.execute(
-        select(Project, func.ST_Area(Project.geom), Zone.name).outerjoin(Zone, Zone.id == Project.zone_id)
+        select(Project, func.ST_Area(Project.geom), Zone.name, sub.name, sub.level)
+        .outerjoin(Zone, Zone.id == Project.top_zone_id).outerjoin(sub, sub.id == Project.zone_id)
         .where(Project.id == project_id, Project.deleted_at.is_(None))).first()
     if row is None:
         raise NotFound("不存在该项目", code="unknown_project")
-    p, area, zone_name = row
+    p, area, zone_name, sub_name, sub_level = row
     return {"id": p.id, "name": p.name, "project_type": p.project_type, "status": p.status,
-            "zone_name": zone_name, "version": p.version, "area_m2": area, "area_mu": m2_to_mu(area),
+            "zone_name": zone_name, "sub_area_name": sub_name if sub_level == "sub_area" else None,
+            "version": p.version, "area_m2": area, "area_mu": m2_to_mu(area),
             "investment_wan": p.investment_wan, "park_level": p.park_level,
             "floor_area_ratio": p.floor_area_ratio, "building_coverage": p.building_coverage,
             "annual_tax_wan": p.annual_tax_wan, "land_supplied_date": p.land_supplied_date,

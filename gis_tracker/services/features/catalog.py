@@ -76,7 +76,8 @@ class Collection:
 
 
 def _zone_code(model) -> Callable[[], Any]:
-    return lambda: (select(Zone.code).where(Zone.id == model.zone_id).scalar_subquery())
+    """The code of the 片区 (top-level zone) the database assigned (migration 0020)."""
+    return lambda: (select(Zone.code).where(Zone.id == model.top_zone_id).scalar_subquery())
 
 
 def _parent_code():
@@ -91,7 +92,25 @@ def _zone_group():
 
 
 def _zone_name(model) -> Callable[[], Any]:
-    return lambda: (select(Zone.name).where(Zone.id == model.zone_id).scalar_subquery())
+    """The name of the 片区 (top-level zone) the database assigned (migration 0020)."""
+    return lambda: (select(Zone.name).where(Zone.id == model.top_zone_id).scalar_subquery())
+
+
+def _sub_area(model, column: str) -> Callable[[], Any]:
+    """The code or name of the sub-area (功能区) the feature overlaps most, None when it lies in none."""
+    return lambda: (select(getattr(Zone, column)).where(Zone.id == model.zone_id, Zone.level == "sub_area")
+                    .scalar_subquery())
+
+
+def zone_fields(model) -> tuple[Field, ...]:
+    """The zone fields every feature layer carries: its 片区 and 功能区, both assigned by the database."""
+    return (
+        Field("zone_code", "string", "所在片区编码", "Zone code", expr=_zone_code(model), popup=False),
+        Field("zone_name", "string", "所在片区", "Zone", expr=_zone_name(model)),
+        Field("sub_area_code", "string", "所在功能区编码", "Sub-area code", expr=_sub_area(model, "code"),
+              popup=False),
+        Field("sub_area_name", "string", "所在功能区", "Sub-area", expr=_sub_area(model, "name")),
+    )
 
 
 PROJECT_TYPE_CHOICES = {
@@ -182,8 +201,7 @@ def _build() -> dict[str, Collection]:
             Field("is_sample", "boolean", "示例数据", "Sample data"),
             Field("stage_dates", "object", "阶段日期", "Stage dates", popup=False, writable=False),
             Field("planned_dates", "object", "计划日期", "Planned dates", popup=False),
-            Field("zone_code", "string", "所在功能区", "Sub-area", expr=_zone_code(Enterprise), popup=False),
-            Field("zone_name", "string", "所在功能区", "Sub-area", expr=_zone_name(Enterprise)),
+            *zone_fields(Enterprise),
         ),
         style={"radius": 5, "weight": 1, "color": "#333333", "fillOpacity": 0.9},
         style_by="stage", style_colours=STAGE_COLOURS,
@@ -227,8 +245,7 @@ def _build() -> dict[str, Collection]:
             Field("project_type", "string", "项目类型", "Type", required=True, choices=PROJECT_TYPE_CHOICES),
             Field("status", "string", "状态", "Status", required=True, choices=PROJECT_STATUS_CHOICES),
             Field("investment_wan", "number", "投资（万元）", "Investment (10k CNY)"),
-            Field("zone_code", "string", "所在片区", "Zone", expr=_zone_code(Project), popup=False),
-            Field("zone_name", "string", "所在片区", "Zone", expr=_zone_name(Project)),
+            *zone_fields(Project),
             Field("park_level", "string", "园区级别", "Park level", choices=PARK_LEVEL_CHOICES),
             Field("floor_area_ratio", "number", "容积率", "Floor-area ratio"),
             Field("building_coverage", "number", "建筑系数", "Building coverage"),

@@ -58,7 +58,6 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
         session.add(District(name=p["name"], name_en=p.get("name_en"), adcode=p.get("adcode"),
                              geom=_geom(feat["geometry"])))
     counts["zones"] = _load_zones(session, _features("zones", directory))
-    zone_ids = dict(session.execute(select(Zone.code, Zone.id)).all())
     for feat in _features("protected_areas", directory):
         p = feat["properties"]
         session.add(ProtectedArea(
@@ -79,7 +78,7 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
             is_sample=bool(p.get("is_sample")), land_area_m2=p.get("land_area_m2"),
             employees=p.get("employees"), path=p["path"], destination=p.get("destination"),
             stage=p["stage"], stage_dates=p.get("stage_dates") or {},
-            planned_dates=p.get("planned_dates") or {}, zone_id=zone_ids.get(p.get("sub_area_code")),
+            planned_dates=p.get("planned_dates") or {},  # zone_id: set by the database from the point
             geom=_geom(feat["geometry"], multi=False),
             parcel_geom=_geom(p["parcel"]) if p.get("parcel") else None,
             created_by=LOADER, updated_by=LOADER))
@@ -91,7 +90,7 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
         p = feat["properties"]
         session.add(Project(
             name=p["name"], project_type=p["project_type"], investment_wan=p.get("investment_wan"),
-            zone_id=zone_ids.get(p.get("zone_code")), status=p.get("status") or "planned",
+            status=p.get("status") or "planned",  # zone_id: set by the database from the footprint
             park_level=p.get("park_level"), floor_area_ratio=p.get("floor_area_ratio"),
             building_coverage=p.get("building_coverage"), annual_tax_wan=p.get("annual_tax_wan"),
             land_supplied_date=_date(p.get("land_supplied_date")),
