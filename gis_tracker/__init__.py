@@ -15,7 +15,7 @@ from .api import relocation as relocation_api
 from .api import tiles as tiles_api
 from .config import PROJECT_ROOT, Config
 from .db import db
-from .services.encroachment import check as encroachment_check
+from .services.encroachment import gate as review_gate
 from .services.features import tiles
 from .web import account, admin, auth, health
 from .web import exchange as exchange_pages
@@ -55,6 +55,6 @@ def create_app(config: object | None = None) -> Flask:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write
-    encroachment_check.init_app(app)  # every project write is re-checked against the protected layers
+    review_gate.init_app(app)  # every project write is re-checked, then held to its 两型审查
     cli.init_app(app)
     return app

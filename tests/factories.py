@@ -226,10 +226,11 @@ def add_water(session, geom, kind: str = "pond", name: str | None = None) -> Wat
     return water
 
 
-def add_project(session, geom, project_type: str = "public", check: bool = True, **attrs) -> Project:
-    """Store a project and (by default) check it, as a save would; committed."""
+def add_project(session, geom, project_type: str = "public", check: bool = True, name: str | None = None,
+                **attrs) -> Project:
+    """Store a planned project and (by default) check it, as a save would; committed."""
     geom = geom if geom.geom_type == "MultiPolygon" else MultiPolygon([geom])
-    project = Project(name=unique("测试项目"), project_type=project_type, status="planned",
+    project = Project(name=name or unique("测试项目"), project_type=project_type, status="planned",
                       geom=func.ST_GeomFromText(geom.wkt, 4547), created_by="tests", updated_by="tests", **attrs)
     session.add(project)
     session.flush()

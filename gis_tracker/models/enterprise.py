@@ -30,7 +30,7 @@ class Enterprise(TrackedMixin, Base):
     stage_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     planned_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     # Set by the database (migration 0020) from the point: the sub-area it lies in, and its 片区.
-    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
-    top_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    top_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
     geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)
     parcel_geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False))

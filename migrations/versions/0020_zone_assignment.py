@@ -74,6 +74,7 @@ ZONE_TRIGGER_FUNCTION = """
 CREATE FUNCTION reassign_zone_features() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   t text;
+  new_geom geometry;
   old_geom geometry;
 BEGIN
   IF TG_OP = 'UPDATE' AND NEW.geom IS NOT DISTINCT FROM OLD.geom
@@ -81,8 +82,11 @@ BEGIN
      AND NEW.parent_id IS NOT DISTINCT FROM OLD.parent_id AND NEW.level IS NOT DISTINCT FROM OLD.level THEN
     RETURN NULL;
   END IF;
-  IF TG_OP = 'UPDATE' THEN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
     old_geom := OLD.geom;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    new_geom := NEW.geom;
   END IF;
   -- A feature assigned to this zone lies on its old or new outline, so these two cover every change.
   FOREACH t IN ARRAY ARRAY['projects', 'enterprises', 'layer_features'] LOOP
@@ -96,7 +100,7 @@ BEGIN
       FROM affected
       WHERE f.id = affected.id
         AND (f.zone_id IS DISTINCT FROM affected.zone_id OR f.top_zone_id IS DISTINCT FROM affected.top_zone_id)
-    $f$, t) USING NEW.geom, old_geom;
+    $f$, t) USING new_geom, old_geom;
   END LOOP;
   RETURN NULL;
 END $$;
@@ -133,13 +137,24 @@ END $$;
 """
 
 
+def _zone_key(table: str, on_delete: str | None) -> None:
+    """Point ``table.zone_id`` at zones again, with ``on_delete`` (the column predates this revision)."""
+    op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_zone_id_fkey")
+    action = f" ON DELETE {on_delete}" if on_delete else ""
+    op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_zone_id_fkey FOREIGN KEY (zone_id) "
+               f"REFERENCES zones (id){action}")
+
+
 def upgrade() -> None:
-    op.execute("ALTER TABLE projects ADD COLUMN top_zone_id integer REFERENCES zones (id)")
-    op.execute("ALTER TABLE enterprises ADD COLUMN top_zone_id integer REFERENCES zones (id)")
+    # A zone removed outright leaves its features unassigned (then re-assigned by the trigger), never blocked.
+    for table in ("projects", "enterprises"):
+        _zone_key(table, "SET NULL")
+    op.execute("ALTER TABLE projects ADD COLUMN top_zone_id integer REFERENCES zones (id) ON DELETE SET NULL")
+    op.execute("ALTER TABLE enterprises ADD COLUMN top_zone_id integer REFERENCES zones (id) ON DELETE SET NULL")
     op.execute("CREATE INDEX ix_projects_top_zone_id ON projects (top_zone_id)")
     op.execute("CREATE INDEX ix_enterprises_top_zone_id ON enterprises (top_zone_id)")
-    op.execute("ALTER TABLE layer_features ADD COLUMN zone_id integer REFERENCES zones (id), "
-               "ADD COLUMN top_zone_id integer REFERENCES zones (id)")
+    op.execute("ALTER TABLE layer_features ADD COLUMN zone_id integer REFERENCES zones (id) ON DELETE SET NULL, "
+               "ADD COLUMN top_zone_id integer REFERENCES zones (id) ON DELETE SET NULL")
     op.execute(OVERLAP_FUNCTION)
     op.execute(ASSIGNMENT_FUNCTION)
     op.execute(FEATURE_TRIGGER_FUNCTION)
@@ -148,8 +163,9 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER trg_{table}_zone BEFORE INSERT OR UPDATE OF geom ON {table} "
                    f"FOR EACH ROW EXECUTE FUNCTION assign_feature_zone()")
         op.execute(REASSIGN_SQL.format(table=table, where="true"))
-    op.execute("CREATE TRIGGER trg_zones_reassign AFTER INSERT OR UPDATE OF geom, deleted_at, parent_id, level "
-               "ON zones FOR EACH ROW EXECUTE FUNCTION reassign_zone_features()")
+    # AFTER DELETE runs after the foreign keys' SET NULL (their RI_ triggers sort first).
+    op.execute("CREATE TRIGGER trg_zones_reassign AFTER INSERT OR DELETE OR UPDATE OF geom, deleted_at, parent_id, "
+               "level ON zones FOR EACH ROW EXECUTE FUNCTION reassign_zone_features()")
     op.execute(ATTACH_FUNCTION)
     op.execute("REVOKE ALL ON FUNCTION layer_partition_attach(integer) FROM PUBLIC")
 
@@ -169,3 +185,5 @@ def downgrade() -> None:
     op.execute("DROP INDEX IF EXISTS ix_projects_top_zone_id")
     op.execute("ALTER TABLE enterprises DROP COLUMN IF EXISTS top_zone_id")
     op.execute("ALTER TABLE projects DROP COLUMN IF EXISTS top_zone_id")
+    for table in ("projects", "enterprises"):
+        _zone_key(table, None)

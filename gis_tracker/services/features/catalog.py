@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from ... import access
 from ...errors import NotFound
 from ...models import Enterprise, LayerFeature, Project, ProtectedArea, UserLayer, WaterBody, Zone
+from ...rules import project_status
 from ...rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 from .encroachment_collection import encroachments_collection
 
@@ -113,27 +114,14 @@ def zone_fields(model) -> tuple[Field, ...]:
     )
 
 
-PROJECT_TYPE_CHOICES = {
-    "industrial": ("工业", "Industrial"),
-    "commercial": ("商业", "Commercial"),
-    "residential": ("居住", "Residential"),
-    "infrastructure": ("基础设施", "Infrastructure"),
-    "public": ("公共服务", "Public"),
-    "tourism": ("旅游", "Tourism"),
-    "livestock": ("畜禽养殖", "Livestock"),
-    "logistics": ("物流", "Logistics"),
-}
-PROJECT_STATUS_CHOICES = {
-    "planned": ("规划", "Planned"),
-    "approved": ("已批复", "Approved"),
-    "under_construction": ("在建", "Under construction"),
-    "completed": ("已建成", "Completed"),
-}
+PROJECT_TYPE_CHOICES = dict(project_status.PROJECT_TYPE_LABELS)
+PROJECT_STATUS_CHOICES = dict(project_status.STATUS_LABELS)
 PROTECTED_CATEGORY_CHOICES = {
     "green_heart": ("长株潭绿心", "Green heart"),
     "drinking_water": ("饮用水水源保护区", "Drinking-water source protection zone"),
     "livestock_ban": ("畜禽禁养区", "Livestock no-farming zone"),
     "forest_park": ("森林公园", "Forest park"),
+    "livestock_restrict": ("畜禽限养区", "Livestock restricted-farming zone"),
 }
 PROTECTED_TIER_CHOICES = {
     "prohibited": ("禁止开发区", "Prohibited development"),

@@ -136,12 +136,24 @@ def _apply_properties(coll: Collection, row, props: dict, replace: bool) -> None
             setattr(row, f.name, None)
 
 
+REVIEW_REQUIRED_SQLSTATE = "23R01"
+"""Raised at COMMIT by the database (migration 0021) for a project write the review gate did not judge."""
+
+
+def review_required_error(exc: IntegrityError) -> Conflict:
+    """Return the 409 for a commit the database refused because a project skipped its review."""
+    return Conflict("项目未经两型审查，不能改为已批复、在建或已建成（审查未通过的不得实施）", code="review_required",
+                    details={"database": str(exc.orig).splitlines()[0][:200]})
+
+
 def _commit(session: Session) -> None:
     try:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         pgcode = getattr(exc.orig, "pgcode", "")
+        if pgcode == REVIEW_REQUIRED_SQLSTATE:
+            raise review_required_error(exc) from None
         if pgcode == "23505":
             raise Conflict("与已有要素重复（如名称或编码）",
                            code="duplicate") from None
@@ -152,12 +164,17 @@ def _commit(session: Session) -> None:
 
 
 def _finish(session: Session, coll: Collection, row, action: str, user: User, before: dict | None) -> WriteResult:
-    session.flush()
-    _keep_version(session, coll, row, action, user.username)
-    after = _snapshot(session, coll, row) if action != "delete" else {"deleted": True}
-    audit.record(session, username=user.username, action=action, object_type=coll.id,
-                 object_id=row.id, before=before, after=after)
-    extra = write_events.run_after_write(session, coll.id, row.id, action, user.username)
+    try:
+        session.flush()
+        _keep_version(session, coll, row, action, user.username)
+        after = _snapshot(session, coll, row) if action != "delete" else {"deleted": True}
+        audit.record(session, username=user.username, action=action, object_type=coll.id,
+                     object_id=row.id, before=before, after=after)
+        # A hook may refuse the write (the review gate): then nothing of it is stored.
+        extra = write_events.run_after_write(session, coll.id, row.id, action, user.username)
+    except BaseException:
+        session.rollback()
+        raise
     fid, version = row.id, row.version
     _commit(session)
     found = reads.get_item(session, coll, fid) if action != "delete" else None
@@ -359,9 +376,13 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
         created.append(new)
     audit.record(session, username=user.username, action="split", object_type=coll.id, object_id=row.id,
                  before=before, after={**_snapshot(session, coll, row), "split_into": [n.id for n in created]})
-    saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id, "update" if r is row else "create",
-                                                      user.username))
-             for r in (row, *created)]
+    try:
+        saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id,
+                                                                "update" if r is row else "create", user.username))
+                 for r in (row, *created)]
+    except BaseException:
+        session.rollback()
+        raise
     _commit(session)
     results = []
     for feature_id, version, extra in saved:

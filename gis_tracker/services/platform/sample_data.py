@@ -19,12 +19,14 @@ from ...db import STORAGE_SRID, WGS84
 from ...errors import Conflict
 from ...models import District, Enterprise, Project, ProtectedArea, WaterBody, Zone
 from ..accounts import audit
+from ..encroachment import gate
 from ..features import write_events
 from ..relocation import transitions
 
 LOGGER = logging.getLogger(__name__)
 LAYERS_DIR = PROJECT_ROOT / "layers"
 LOADER = "sample-loader"
+EXISTING_REASON = "示例数据：系统启用前已批复或在建的既有项目，按原状登记，须补做两型审查"
 
 
 def _features(name: str, directory: Path) -> list[dict]:
@@ -93,7 +95,7 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
             status=p.get("status") or "planned",  # zone_id: set by the database from the footprint
             park_level=p.get("park_level"), floor_area_ratio=p.get("floor_area_ratio"),
             building_coverage=p.get("building_coverage"), annual_tax_wan=p.get("annual_tax_wan"),
-            land_supplied_date=_date(p.get("land_supplied_date")),
+            land_price_wan=p.get("land_price_wan"), land_supplied_date=_date(p.get("land_supplied_date")),
             construction_started_date=_date(p.get("construction_started_date")),
             description=p.get("description"), geom=_geom(feat["geometry"]),
             created_by=LOADER, updated_by=LOADER))
@@ -103,6 +105,8 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
     checked = write_events.run_after_bulk(session, "projects", LOADER)
     if "encroachment_changes" in checked:
         counts["encroachment_flags"] = checked["encroachment_changes"]["counts"]["raised"]
+    # Projects already approved or built are recorded as they stand; the review register shows their conclusion.
+    counts["existing_overrides"] = len(gate.register_existing(session, LOADER, EXISTING_REASON))
     audit.record(session, username=LOADER, action="load_sample", object_type="dataset",
                  object_id="layers", after=counts)
     session.commit()
