@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..db import db
 from ..errors import NotFound
 from ..i18n import pick
+from ..security import current_user
 from ..services.features import catalog, reads
 from . import exchange, ogc_html
 from .ogc_crs import CRS84, EPSG_URI, served_uris
@@ -32,6 +33,9 @@ GEOJSON = "application/geo+json"
 
 def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) -> dict:
     base = url_for("ogc.collection", collection_id=coll.id, _external=True)
+    user = current_user()
+    role = user.role if user else None
+    read_only = coll.read_only_fields(role)  # per role: what this user may not change
     doc = {
         "id": coll.id,
         "title": pick(coll.title, coll.title_en),
@@ -46,10 +50,13 @@ def _collection_doc(coll: catalog.Collection, ext: list[float] | None = None) ->
         "properties": {
             f.name: {"type": f.type, "title": pick(f.label, f.label_en), "required": f.required,
                      **({"enum": list(f.choices)} if f.choices else {}),
-                     **({"readOnly": True} if not f.editable else {})}
+                     **({"readOnly": True} if f.name in read_only else {})}
             for f in coll.fields
         },
         "geometryType": coll.geometry_type,
+        # Rights of the requesting user's role (services/features/catalog.py, the per-field table).
+        "x-rights": {"role": role, "edit": role in coll.write_roles, "create": coll.may_create(role),
+                     "delete": coll.may_delete(role), "geometry": coll.may_write_geometry(role)},
     }
     if ext:
         doc["extent"] = {"spatial": {"bbox": [ext], "crs": CRS84}}

@@ -25,6 +25,8 @@ class Enterprise(TrackedMixin, Base):
     employees: Mapped[int | None] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(20), nullable=False)  # relocate | close | transform
     destination: Mapped[str | None] = mapped_column(String(200))
+    contact_person: Mapped[str | None] = mapped_column(String(100))  # 联系人 (kept by relocation officers)
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(30), nullable=False, default="not_started")
     # Stage code -> ISO date the stage was reached / is planned.
     stage_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)

@@ -72,7 +72,7 @@ def _transition_count(app):
 
 
 def test_preview_then_all_or_nothing_commit_then_idempotent_reimport(app, client, three):
-    login(client, "relocation_officer")
+    login(client, "admin")  # the ledger names a destination: only an admin may set it (rights per field)
     before = _transition_count(app)
     messy = _workbook(_rows(three, BAD_ROWS))
     preview = _send(client, "preview", messy)
@@ -118,6 +118,17 @@ def test_preview_then_all_or_nothing_commit_then_idempotent_reimport(app, client
     assert _transition_count(app) == before + 5
     with app.app_context():
         assert {k: db.session.get(Enterprise, v[0]).version for k, v in three.items()} == versions
+
+
+def test_an_officers_ledger_does_not_set_a_destination(app, client, three):
+    """Destinations belong to admins: an officer's ledger naming one is told so, and cannot halt production."""
+    login(client, "relocation_officer")
+    row = {r["row"]: r for r in _send(client, "preview", _workbook(_rows(three))).get_json()["rows"]}[5]
+    assert any("搬迁去向由管理员填写" in w for w in row["warnings"])
+    assert row["status"] == "error" and any("搬迁去向" in p for p in row["problems"])
+    assert _send(client, "commit", _workbook(_rows(three))).status_code == 422
+    with app.app_context():
+        assert db.session.get(Enterprise, three["c"][0]).destination is None
 
 
 def test_ledger_cannot_go_back(app, client, three):

@@ -35,6 +35,7 @@ class Field:
     popup: bool = True
     writable: bool = True  # False: changed only by a dedicated use case (e.g. stage transitions)
     jsonb: bool = False  # stored in LayerFeature.properties: ``expr`` reads it, writes still allowed
+    write_roles: tuple[str, ...] | None = None  # who may change it (None: the collection's write_roles)
 
     @property
     def editable(self) -> bool:
@@ -64,6 +65,33 @@ class Collection:
     layer_id: int | None = None
     label_field: str | None = "name"
     hidden: bool = False
+    # Finer rights (None: write_roles): who may create and delete features, who may change geometries.
+    create_roles: tuple[str, ...] | None = None
+    delete_roles: tuple[str, ...] | None = None
+    geometry_roles: tuple[str, ...] | None = None
+
+    def may_create(self, role: str | None) -> bool:
+        """Tell whether ``role`` may create features of this collection."""
+        return role in (self.create_roles if self.create_roles is not None else self.write_roles)
+
+    def may_delete(self, role: str | None) -> bool:
+        """Tell whether ``role`` may delete features of this collection."""
+        return role in (self.delete_roles if self.delete_roles is not None else self.write_roles)
+
+    def may_write_geometry(self, role: str | None) -> bool:
+        """Tell whether ``role`` may change a feature's geometry."""
+        return role in (self.geometry_roles if self.geometry_roles is not None else self.write_roles)
+
+    def field_writable(self, name: str, role: str | None) -> bool:
+        """Tell whether ``role`` may change field ``name`` through feature writes (the per-field rights table)."""
+        f = self.field(name)
+        if f is None or not f.editable:
+            return False
+        return role in (f.write_roles if f.write_roles is not None else self.write_roles)
+
+    def read_only_fields(self, role: str | None) -> set[str]:
+        """Return the names of the fields ``role`` may not change: the schema's ``readOnly`` for that role."""
+        return {f.name for f in self.fields if not self.field_writable(f.name, role)}
 
     def scope(self) -> list:
         """Return the WHERE clauses selecting this collection's rows of its table."""
@@ -170,31 +198,36 @@ def _build() -> dict[str, Collection]:
         style_by="zone_group",
         style_colours={"QST": "#c0504d", "TX": "#4f81bd", "JLS": "#9bbb59"},
     )
+    # Rights per field: relocation officers record stage transitions (their own use case) and contacts;
+    # identity, path, destination, planned dates, creating and deleting are for admins, geometry also planners.
+    admin_only = access.ADMIN
     enterprises = Collection(
         id="enterprises", title="清水塘搬迁企业", title_en="Qingshuitang enterprises",
         description="清水塘老工业基地172家搬迁改造企业", model=Enterprise,
         geometry_type="Point",
         fields=(
-            Field("name", "string", "企业名称", "Name", required=True),
-            Field("credit_code", "string", "统一社会信用代码", "Credit code"),
-            Field("industry", "string", "行业", "Industry"),
-            Field("path", "string", "搬迁方式", "Path", required=True, choices=PATH_CHOICES),
+            Field("name", "string", "企业名称", "Name", required=True, write_roles=admin_only),
+            Field("credit_code", "string", "统一社会信用代码", "Credit code", write_roles=admin_only),
+            Field("industry", "string", "行业", "Industry", write_roles=admin_only),
+            Field("path", "string", "搬迁方式", "Path", required=True, choices=PATH_CHOICES, write_roles=admin_only),
             Field("stage", "string", "当前阶段", "Stage", required=True, choices=STAGE_CHOICES,
                   popup=False, writable=False),
             Field("stage_label", "string", "当前阶段", "Stage",
                   expr=lambda: case(STAGE_LABELS, value=Enterprise.stage)),
-            Field("destination", "string", "搬迁去向", "Destination"),
-            Field("land_area_m2", "number", "占地面积（m²）", "Land area (m²)"),
-            Field("employees", "integer", "职工人数", "Employees"),
-            Field("is_sample", "boolean", "示例数据", "Sample data"),
+            Field("destination", "string", "搬迁去向", "Destination", write_roles=admin_only),
+            Field("contact_person", "string", "联系人", "Contact person", write_roles=access.RELOCATION),
+            Field("contact_phone", "string", "联系电话", "Contact phone", write_roles=access.RELOCATION),
+            Field("land_area_m2", "number", "占地面积（m²）", "Land area (m²)", write_roles=admin_only),
+            Field("employees", "integer", "职工人数", "Employees", write_roles=admin_only),
+            Field("is_sample", "boolean", "示例数据", "Sample data", write_roles=admin_only),
             Field("stage_dates", "object", "阶段日期", "Stage dates", popup=False, writable=False),
-            Field("planned_dates", "object", "计划日期", "Planned dates", popup=False),
+            Field("planned_dates", "object", "计划日期", "Planned dates", popup=False, write_roles=admin_only),
             *zone_fields(Enterprise),
         ),
         style={"radius": 5, "weight": 1, "color": "#333333", "fillOpacity": 0.9},
         style_by="stage", style_colours=STAGE_COLOURS,
-        # Planners do not edit relocation records; the relocation office does.
-        write_roles=access.RELOCATION,
+        write_roles=access.EDITORS, create_roles=admin_only, delete_roles=admin_only,
+        geometry_roles=access.PLANNERS,
     )
     protected = Collection(
         id="protected_areas", title="保护区", title_en="Protected areas",

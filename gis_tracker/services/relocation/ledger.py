@@ -27,7 +27,7 @@ from ..features import write_events
 from . import ledger_format
 from .ledger_format import LedgerDate, LedgerRow, parse_date
 from .status import EnterpriseFilter, filtered
-from .transitions import TransitionInput, apply_transition, last_date, state
+from .transitions import TransitionInput, apply_transition, last_date, may_set_destination, state
 
 LOGGER = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def _same_day(recorded: str | None, found: LedgerDate) -> bool:
     return recorded[:10] == found.value.isoformat()
 
 
-def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan) -> None:
+def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan, may_set_destination: bool) -> None:
     try:
         path = ledger_format.parse_path(row.values.get("path"))
     except ValueError:
@@ -154,6 +154,8 @@ def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan) -> None:
     destination = _text(row.values.get("destination"))
     if destination and ent.path != "relocate":
         plan.warnings.append(gettext("关停/就地转型企业没有搬迁去向，已忽略"))
+    elif destination and not ent.destination and not may_set_destination:
+        plan.warnings.append(gettext("搬迁去向由管理员填写，台账导入未设置"))
     elif destination and not ent.destination:
         plan.destination = destination
     elif destination and destination != ent.destination:
@@ -174,7 +176,8 @@ def _ledger_stage(row: LedgerRow, dates: dict[str, LedgerDate], plan: RowPlan) -
     return stage
 
 
-def plan_row(session: Session, row: LedgerRow, today: date) -> tuple[RowPlan, Enterprise | None]:
+def plan_row(session: Session, row: LedgerRow, today: date,
+             may_set_destination: bool = False) -> tuple[RowPlan, Enterprise | None]:
     """Work out what one ledger row changes (nothing is written)."""
     name, code = _text(row.values.get("name")), _text(row.values.get("credit_code")).replace(" ", "")
     plan = RowPlan(row.number, name, code)
@@ -183,7 +186,7 @@ def plan_row(session: Session, row: LedgerRow, today: date) -> tuple[RowPlan, En
     if ent is None:
         return plan, None
     plan.enterprise_id, plan.enterprise_name, plan.current_stage = ent.id, ent.name, ent.stage
-    _compare_attributes(ent, row, plan)
+    _compare_attributes(ent, row, plan, may_set_destination)
     stage = _ledger_stage(row, dates, plan)
     plan.ledger_stage = stage
     if stage is None:
@@ -225,14 +228,15 @@ def _plan_steps(ent: Enterprise, stage: str, dates: dict[str, LedgerDate], plan:
         current, previous = code, on
 
 
-def _plan(session: Session, filename: str, data: bytes) -> tuple[LedgerPreview, dict[int, Enterprise]]:
+def _plan(session: Session, filename: str, data: bytes,
+          may_set_destination: bool = False) -> tuple[LedgerPreview, dict[int, Enterprise]]:
     sheet = ledger_format.read(filename, data)
     if not sheet.rows:
         raise Unprocessable("台账中没有数据行", code="ledger_empty",
                             details={"field": "file"})
     today, seen, plans, matched = date.today(), {}, [], {}
     for row in sheet.rows:
-        plan, ent = plan_row(session, row, today)
+        plan, ent = plan_row(session, row, today, may_set_destination)
         if ent is not None:
             if ent.id in seen:
                 plan.problems.append(gettext(f"与第 {seen[ent.id]} 行是同一企业"))
@@ -251,7 +255,7 @@ def _check_role(user: User) -> None:
 def preview(session: Session, filename: str, data: bytes, user: User) -> LedgerPreview:
     """Return what importing the ledger would do; nothing is written."""
     _check_role(user)
-    result, _ = _plan(session, filename, data)
+    result, _ = _plan(session, filename, data, may_set_destination(user))
     session.rollback()
     return result
 
@@ -262,7 +266,7 @@ def commit(session: Session, filename: str, data: bytes, user: User) -> LedgerPr
     ids = [e for (e,) in session.execute(select(Enterprise.id).where(Enterprise.deleted_at.is_(None))
                                          .order_by(Enterprise.id).with_for_update())]
     LOGGER.debug("locked %d enterprises for the ledger import", len(ids))
-    result, matched = _plan(session, filename, data)
+    result, matched = _plan(session, filename, data, may_set_destination(user))
     if result.problem_count:
         session.rollback()
         raise Unprocessable(f"台账有 {result.problem_count} 行存在问题，未导入任何数据", code="ledger_problems",
