@@ -179,3 +179,44 @@ def test_unreadable_and_empty_files_get_a_clear_error(client):
     missing = client.post("/api/relocation/ledger/preview", data={}, headers={"X-CSRFToken": _csrf(client)},
                           content_type="multipart/form-data")
     assert missing.status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("code", ["<b>9143020x</b>", "=1+2 <i>", "91430200 mA4l"])
+def test_a_code_with_markup_round_trips_as_no_change(app, client, fmt, code):
+    """An exported ledger re-imported unchanged is "no changes", whatever text a credit code holds."""
+    with borrowed_enterprise(app, "assessment", "close", with_code=True) as eid:
+        with app.app_context():
+            ent = db.session.get(Enterprise, eid)
+            saved, ent.credit_code = ent.credit_code, code
+            db.session.commit()
+        try:
+            login(client, "relocation_officer")
+            exported = client.get(f"/api/relocation/ledger/export?format={fmt}")
+            preview = _send(client, "preview", exported.data, name=f"export.{fmt}").get_json()
+            row = next(r for r in preview["rows"] if r["enterprise_id"] == eid)
+            assert row["status"] == "same" and row["problems"] == [] and row["warnings"] == [], row
+            assert preview["problem_rows"] == 0 and preview["changes"] == 0
+        finally:
+            with app.app_context():
+                db.session.get(Enterprise, eid).credit_code = saved
+                db.session.commit()
+
+
+def test_the_preview_can_show_only_rows_with_problems_or_changes(app, client, three):
+    login(client, "admin")
+    messy = _workbook(_rows(three, BAD_ROWS))
+    every = _send(client, "preview", messy).get_json()
+    problems = client.post("/api/relocation/ledger/preview?show=problems",
+                           data={"file": (io.BytesIO(messy), "台账.xlsx")}, headers={"X-CSRFToken": _csrf(client)},
+                           content_type="multipart/form-data").get_json()
+    assert {r["status"] for r in problems["rows"]} == {"error"} and len(problems["rows"]) == 2
+    assert problems["total_rows"] == len(every["rows"]) and problems["problem_rows"] == every["problem_rows"]
+    changes = client.post("/api/relocation/ledger/preview?show=changes",
+                          data={"file": (io.BytesIO(messy), "台账.xlsx")}, headers={"X-CSRFToken": _csrf(client)},
+                          content_type="multipart/form-data").get_json()
+    assert {r["status"] for r in changes["rows"]} == {"change"}
+    bad = client.post("/api/relocation/ledger/preview?show=some",
+                      data={"file": (io.BytesIO(messy), "台账.xlsx")}, headers={"X-CSRFToken": _csrf(client)},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "show"

@@ -10,10 +10,11 @@ the same file twice changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import access
@@ -73,6 +74,15 @@ class RowPlan:
                              "precision": s.precision} for s in self.steps]}
 
 
+SHOW = {
+    "all": lambda r: True,
+    "problems": lambda r: r.status == "error",
+    "changes": lambda r: r.status == "change",
+    "attention": lambda r: r.status != "same" or bool(r.warnings),  # problems, changes or warnings
+}
+"""Which preview rows to list: all, rows with problems, rows with changes, rows that need a look."""
+
+
 @dataclass
 class LedgerPreview:
     """The whole file's plan."""
@@ -92,9 +102,11 @@ class LedgerPreview:
         """Return how many transitions a commit would record."""
         return sum(len(r.steps) for r in self.rows if not r.problems)
 
-    def as_dict(self) -> dict:
-        """Return the preview as JSON-ready data."""
-        return {"filename": self.filename, "rows": [r.as_dict() for r in self.rows],
+    def as_dict(self, show: str = "all") -> dict:
+        """Return the preview as JSON-ready data; ``show`` keeps only some rows (see :data:`SHOW`)."""
+        kept = [r for r in self.rows if SHOW[show](r)]
+        return {"filename": self.filename, "rows": [r.as_dict() for r in kept], "show": show,
+                "total_rows": len(self.rows),
                 "problem_rows": self.problem_count, "changes": self.change_count,
                 "changed_enterprises": sum(1 for r in self.rows if r.status == "change"),
                 "columns": self.columns, "stage_columns": self.stage_columns}
@@ -104,16 +116,24 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).replace("\u3000", " ").strip()
 
 
+def normalise_code(code: str | None) -> str:
+    """Return a credit code as compared: without spaces, upper case (ledgers write 9143… and 9143 …)."""
+    return re.sub(r"\s+", "", code or "").upper()
+
+
 def _match(session: Session, name: str, code: str, plan: RowPlan) -> Enterprise | None:
     live = Enterprise.deleted_at.is_(None)
-    if code:
-        found = session.scalar(select(Enterprise).where(Enterprise.credit_code == code.upper(), live))
+    wanted = normalise_code(code)
+    if wanted:
+        # Compared the same way on both sides: a stored code is whatever was entered (even with markup).
+        stored = func.upper(func.regexp_replace(Enterprise.credit_code, r"\s+", "", "g"))
+        found = session.scalar(select(Enterprise).where(stored == wanted, live).order_by(Enterprise.id).limit(1))
         if found is not None:
             return found
     found = session.scalar(select(Enterprise).where(Enterprise.name == name, live)) if name else None
     if found is None:
         plan.problems.append(gettext("系统中没有该企业（按信用代码和企业名称均未找到）"))
-    elif code and found.credit_code and found.credit_code != code.upper():
+    elif wanted and found.credit_code and normalise_code(found.credit_code) != wanted:
         plan.problems.append(gettext(f"信用代码与系统不一致（系统：{found.credit_code}）"))
         return None
     return found
@@ -179,7 +199,7 @@ def _ledger_stage(row: LedgerRow, dates: dict[str, LedgerDate], plan: RowPlan) -
 def plan_row(session: Session, row: LedgerRow, today: date,
              may_set_destination: bool = False) -> tuple[RowPlan, Enterprise | None]:
     """Work out what one ledger row changes (nothing is written)."""
-    name, code = _text(row.values.get("name")), _text(row.values.get("credit_code")).replace(" ", "")
+    name, code = _text(row.values.get("name")), _text(row.values.get("credit_code"))
     plan = RowPlan(row.number, name, code)
     dates = _ledger_dates(row, plan)
     ent = _match(session, name, code, plan)
