@@ -151,6 +151,8 @@ PROTECTED_CATEGORY_CHOICES = {
     "forest_park": ("森林公园", "Forest park"),
     "livestock_restrict": ("畜禽限养区", "Livestock restricted-farming zone"),
 }
+PROTECTED_UNTIERED = ("livestock_ban", "livestock_restrict", "forest_park")
+"""Categories without tiers: their legend entry is the category."""
 PROTECTED_TIER_CHOICES = {
     "prohibited": ("禁止开发区", "Prohibited development"),
     "restricted": ("限制开发区", "Restricted development"),
@@ -231,7 +233,7 @@ def _build() -> dict[str, Collection]:
     )
     protected = Collection(
         id="protected_areas", title="保护区", title_en="Protected areas",
-        description="绿心分级管控区、饮用水水源保护区、畜禽禁养区、森林公园", model=ProtectedArea,
+        description="绿心分级管控区、饮用水水源保护区、畜禽禁养区与限养区、森林公园", model=ProtectedArea,
         geometry_type="MultiPolygon",
         fields=(
             Field("name", "string", "名称", "Name", required=True),
@@ -239,12 +241,19 @@ def _build() -> dict[str, Collection]:
             Field("tier", "string", "级别", "Tier", choices=PROTECTED_TIER_CHOICES),
             Field("approval_no", "string", "批复文号", "Approval document"),
             Field("effective_date", "date", "生效日期", "Effective date"),
+            # What the map and the legends colour by: the tier, or the category of an area without tiers,
+            # so 畜禽禁养区, 限养区 and 森林公园 are each named (not all "其他").
+            Field("legend_class", "string", "图例类别", "Legend class", popup=False,
+                  expr=lambda: func.coalesce(ProtectedArea.tier, ProtectedArea.category),
+                  choices={**PROTECTED_TIER_CHOICES, **{k: v for k, v in PROTECTED_CATEGORY_CHOICES.items()
+                                                         if k in PROTECTED_UNTIERED}}),
         ),
         style={"weight": 1, "fillOpacity": 0.35, "dashArray": "4 3"},
-        style_by="tier",
+        style_by="legend_class",
         style_colours={
             "prohibited": "#8b0000", "restricted": "#e06666", "controlled": "#f6b26b",
-            "level1": "#1c4587", "level2": "#6fa8dc", "": "#76a5af",
+            "level1": "#1c4587", "level2": "#6fa8dc", "livestock_ban": "#8e7cc3", "livestock_restrict": "#c9b8e8",
+            "forest_park": "#38761d", "": "#76a5af",
         },
     )
     water = Collection(
