@@ -113,7 +113,7 @@ def list_flags(session: Session, severity: str | None = None, status: str | None
     """Return flags with their project, 片区 and 功能区 (names, as the database assigned them), most severe first."""
     sub = Zone.__table__.alias("sub_area")
     stmt = (select(EncroachmentFlag, EncroachmentRule, Project.name, Zone.code, Zone.name, Zone.name_en,
-                   sub.c.name, sub.c.level)
+                   sub.c.name, sub.c.name_en, sub.c.level)
             .join(EncroachmentRule, EncroachmentRule.id == EncroachmentFlag.rule_id)
             .join(Project, Project.id == EncroachmentFlag.project_id)
             .outerjoin(Zone, Zone.id == Project.top_zone_id)
@@ -133,10 +133,11 @@ def list_flags(session: Session, severity: str | None = None, status: str | None
         stmt = stmt.where(EncroachmentFlag.cleared_at.is_(None))
     rows = session.execute(stmt.limit(limit)).all()
     out = []
-    for flag, rule, project_name, zone_code, zone_name, zone_name_en, sub_name, sub_level in rows:
+    for flag, rule, project_name, zone_code, zone_name, zone_name_en, sub_name, sub_name_en, sub_level in rows:
         item = check.flag_dict(flag, rule)
+        is_sub = sub_level == "sub_area"
         item.update(project_name=project_name, zone_code=zone_code, zone_name=zone_name, zone_name_en=zone_name_en,
-                    sub_area_name=sub_name if sub_level == "sub_area" else None)
+                    sub_area_name=sub_name if is_sub else None, sub_area_name_en=sub_name_en if is_sub else None)
         out.append(item)
     out.sort(key=lambda f: (-rules.SEVERITY_RANK.get(f["severity"], 0), f["project_name"] or "", f["id"]))
     return out

@@ -63,7 +63,7 @@ def _projects(session: Session, f: RegisterFilter) -> list:
     top, sub = aliased(Zone), aliased(Zone)
     centre = func.ST_Transform(func.ST_PointOnSurface(Project.geom), WGS84)
     stmt = (select(Project.id, Project.name, Project.project_type, Project.status, top.code, top.name, top.name_en,
-                   sub.name, sub.level, func.ST_X(centre), func.ST_Y(centre))
+                   sub.name, sub.name_en, sub.level, func.ST_X(centre), func.ST_Y(centre))
             .outerjoin(top, top.id == Project.top_zone_id).outerjoin(sub, sub.id == Project.zone_id)
             .where(Project.deleted_at.is_(None))
             .order_by(func.coalesce(top.code, "~"), Project.name, Project.id))
@@ -81,7 +81,7 @@ def rows(session: Session, f: RegisterFilter) -> list[dict]:
                                   .order_by(ReviewReport.id)):
         latest[report.project_id] = report
     out = []
-    for (pid, name, ptype, status, zone_code, zone_name, zone_name_en, sub_name, sub_level, lon, lat) \
+    for (pid, name, ptype, status, zone_code, zone_name, zone_name_en, sub_name, sub_name_en, sub_level, lon, lat) \
             in _projects(session, f):
         a = review.assess(session, pid, with_map=False)
         if f.conclusion and a.conclusion != f.conclusion:
@@ -91,6 +91,7 @@ def rows(session: Session, f: RegisterFilter) -> list[dict]:
             "project_id": pid, "name": name, "project_type": ptype, "status": status,
             "zone_code": zone_code, "zone_name": zone_name, "zone_name_en": zone_name_en,
             "sub_area_name": sub_name if sub_level == "sub_area" else None,
+            "sub_area_name_en": sub_name_en if sub_level == "sub_area" else None,
             "conclusion": a.conclusion, "reasons": a.reasons(), "reasons_en": a.reasons("en"),
             "flag_count": len(a.counting_flags), "failed_indicators": [i.code for i in a.failed_indicators],
             "findings": [x.code for x in a.findings], "idle_land": a.idle.consequence,

@@ -65,7 +65,7 @@ class Assessment:
         out = []
         for f in self.counting_flags:
             sev = enc_rules.SEVERITY_LABELS[f["severity"]][1 if en else 0]
-            out.append(f"{(f['rule_name_en'] or f['rule_name']) if en else f['rule_name']}（{sev}）")
+            out.append(f"{f['rule_name_en'] or f['rule_name']} ({sev})" if en else f"{f['rule_name']}（{sev}）")
         for i in self.failed_indicators:
             value = "—" if i.value is None else f"{i.value:,.2f}"
             label = i.label_en if en else i.label
