@@ -268,3 +268,28 @@ def test_the_database_refuses_a_commit_that_skipped_the_gate(session):
         session.execute(text("UPDATE projects SET deleted_at = now() WHERE name = :n"), {"n": name})
         session.commit()
         retire(session, zone)
+
+
+def test_the_land_price_entered_on_the_map_gives_the_idle_land_fee(session, planner):
+    from datetime import date, timedelta
+    x, y = cell(37)
+    supplied = (date.today() - timedelta(days=500)).isoformat()  # idle 满 1 年未满 2 年
+    created = _new_project(planner, box(x, y, x + 200, y + 200), project_type="industrial", park_level="national",
+                           investment_wan=20000, floor_area_ratio=1.0, building_coverage=0.4, annual_tax_wan=10,
+                           land_supplied_date=supplied)
+    pid = created.get_json()["id"]
+    try:
+        before = planner.get(f"/api/projects/{pid}/review").get_json()
+        assert before["idle_land"]["consequence"] == "fee" and before["idle_land"]["fee_wan"] is None
+        assert "无法计算" in before["idle_land"]["text"]
+        tax = next(i for i in before["indicators"] if i["code"] == "annual_tax")  # 10 万元 over 60 亩: too low
+        assert tax["ok"] is False and "转移生产意见" in tax["consequence"]
+        priced = patch_feature(planner, "projects", pid, created.headers["ETag"], {"land_price_wan": 1800})
+        assert priced.status_code == 200, priced.get_json()
+        after = planner.get(f"/api/projects/{pid}/review").get_json()
+        assert after["idle_land"]["fee_wan"] == pytest.approx(360.0)
+        assert "1,800.00" in after["idle_land"]["text"] and "360.00" in after["idle_land"]["text"]
+        html = planner.get(f"/flags/projects/{pid}").get_data(as_text=True)
+        assert "360.00" in html and "转移生产意见" in html
+    finally:
+        _delete(planner, pid)

@@ -280,6 +280,7 @@ def _build() -> dict[str, Collection]:
             Field("floor_area_ratio", "number", "容积率", "Floor-area ratio"),
             Field("building_coverage", "number", "建筑系数", "Building coverage"),
             Field("annual_tax_wan", "number", "年税收（万元）", "Annual tax (10k CNY)"),
+            Field("land_price_wan", "number", "土地成交价款（万元）", "Land price (10k CNY)"),
             Field("land_supplied_date", "date", "供地日期", "Land supplied"),
             Field("construction_started_date", "date", "开工日期", "Construction started"),
             Field("description", "string", "说明", "Description"),
