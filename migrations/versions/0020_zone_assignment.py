@@ -37,20 +37,36 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   END
 $$;
 """
+# PL/pgSQL (its plans are cached per session; a SQL function would be planned again for every row).
+# Fast path: the smallest sub-area holding a point of the feature, when it covers the whole feature, is the
+# one of largest overlap (nothing can overlap more; an equal nested one would be smaller and found first).
 ASSIGNMENT_FUNCTION = """
 CREATE FUNCTION zone_assignment(g geometry, OUT zone_id integer, OUT top_zone_id integer)
-LANGUAGE sql STABLE AS $$
-  WITH candidates AS (
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  inner_point geometry;
+  best record;
+BEGIN
+  IF g IS NULL OR ST_IsEmpty(g) THEN
+    RETURN;
+  END IF;
+  inner_point := ST_PointOnSurface(g);
+  SELECT z.id, z.parent_id, z.geom INTO best FROM zones z
+  WHERE z.deleted_at IS NULL AND z.level = 'sub_area' AND z.geom && inner_point AND ST_Intersects(z.geom, inner_point)
+  ORDER BY ST_Area(z.geom), z.id LIMIT 1;
+  IF FOUND AND (GeometryType(g) = 'POINT' OR ST_Covers(best.geom, g)) THEN
+    zone_id := best.id;
+    top_zone_id := coalesce(best.parent_id, best.id);
+    RETURN;
+  END IF;
+  SELECT c.id, coalesce(c.parent_id, c.id) INTO zone_id, top_zone_id FROM (
     SELECT z.id, z.parent_id, z.level, round(zone_overlap(z.geom, g)::numeric, 3) AS overlap,
            ST_Area(z.geom) AS zone_area
-    FROM zones z
-    WHERE g IS NOT NULL AND z.deleted_at IS NULL AND z.geom && g AND ST_Intersects(z.geom, g)
-  )
-  SELECT c.id, coalesce(c.parent_id, c.id) FROM candidates c
+    FROM zones z WHERE z.deleted_at IS NULL AND z.geom && g AND ST_Intersects(z.geom, g)) c
   WHERE c.overlap > 0
   ORDER BY (c.level = 'sub_area') DESC, c.overlap DESC, c.zone_area, c.id
-  LIMIT 1
-$$;
+  LIMIT 1;
+END $$;
 """
 FEATURE_TRIGGER_FUNCTION = """
 CREATE FUNCTION assign_feature_zone() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -16,6 +16,7 @@ from datetime import date
 
 from flask import url_for
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
@@ -116,8 +117,9 @@ COLUMNS = ("序号", "项目名称", "所在片区", "所在功能区", "项目�
 
 
 def _text(value) -> str | None:
-    """Return a cell's text; the cell is written as text, so a leading ``=`` is never a formula."""
-    return None if value is None else str(value)
+    """Return a cell's text without the control characters XML cannot hold (the cell is written as text,
+    so a leading ``=`` is never a formula)."""
+    return None if value is None else ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def export_xlsx(found: list[dict], f: RegisterFilter, base_url: str) -> bytes:
@@ -145,7 +147,8 @@ def export_xlsx(found: list[dict], f: RegisterFilter, base_url: str) -> bytes:
                   None if not report else ("是" if report["outdated"] else "否"),
                   None if override is None else f"{override['username']}：{override['reason']}",
                   base_url.rstrip("/") + r["review_url"]]
-        sheet.append([v if isinstance(v, int) else _text(v) for v in values])
+        values = [v if isinstance(v, int) else _text(v) for v in values]
+        sheet.append(values)
         row = sheet.max_row
         for c, v in enumerate(values, start=1):
             cell = sheet.cell(row, c)
