@@ -18,7 +18,7 @@ from .api import tiles as tiles_api
 from .config import PROJECT_ROOT, Config
 from .db import db
 from .services.accounts import notifications
-from .services.encroachment import check as encroachment_check
+from .services.encroachment import gate as review_gate
 from .services.features import tiles
 from .services.planning import restoration
 from .web import account, admin, auth, health
@@ -65,7 +65,7 @@ def create_app(config: object | None = None) -> Flask:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write
-    encroachment_check.init_app(app)  # every project write is re-checked against the protected layers
+    review_gate.init_app(app)  # every project write is re-checked, then held to its 两型审查
     restoration.init_app(app)  # and its restoration proposal (water, protected areas, steep slopes) refreshed
     notifications.init_app(app)  # immediate e-mail after the commit that stored the notices
     cli.init_app(app)

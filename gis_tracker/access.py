@@ -143,6 +143,11 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "flags_api.assessment": {"GET": ANY_USER},
     "flags_api.reports": {"GET": ANY_USER},
     "flags_api.issue_report": {"POST": PLANNERS},
+    "flags_api.override_review": {"POST": ADMIN},
+    "flags_api.review_register": {"GET": ANY_USER},
+    "flags.override": {"POST": ADMIN},
+    "flags.register_page": {"GET": ANY_USER},
+    "flags.register_export": {"GET": ANY_USER},
     "flags_api.report_pdf": {"GET": ANY_USER},
     "flags_api.report_html": {"GET": ANY_USER},
     # data exchange: imports, layer exports, rasters, indicators

@@ -311,8 +311,12 @@ def build_protected(outline, z, faces, water, rng):
                  diff(fin(to_m(urban), outline), river)))
     fp = [(113.060, 27.913), (113.071, 27.907), (113.083, 27.913), (113.086, 27.925), (113.080, 27.934),
           (113.067, 27.937), (113.060, 27.926)]
-    prot.append(("九郎山省级森林公园", "forest_park", None, "湘林护〔2015〕23号", "2015-12-30",
-                 fin(to_m(Polygon(fp)), z["JLS"])))
+    forest = fin(to_m(Polygon(fp)), z["JLS"])
+    prot.append(("九郎山省级森林公园", "forest_park", None, "湘林护〔2015〕23号", "2015-12-30", forest))
+    # 限养区: the rest of 九郎山 outside the 禁养区, the forest park and the reservoir's water-source zones.
+    ban = prot[-2][5]
+    restrict = cut(cut(cut(z["JLS"], ban), forest), union([r1, r2]))
+    prot.append(("石峰区畜禽限养区（九郎山片）", "livestock_restrict", None, "石政发〔2017〕6号", "2017-03-01", restrict))
     return prot, {"l1_m": to_m(l1)}
 
 
@@ -320,6 +324,22 @@ def build_protected(outline, z, faces, water, rng):
 INT = {"national": (240, 420), "provincial": (170, 300), "other": (110, 190), "logistics": (110, 220),
        "commercial": (350, 800), "residential": (260, 520), "tourism": (25, 90), "public": (80, 180),
        "livestock": (12, 30), "infrastructure": (40, 90)}
+
+
+LOGISTICS_PARK_LEVEL = {"QST": "provincial", "TX": "national"}
+LAND_PRICE_PER_MU = {"QST": 22.0, "TX": 30.0, "JLS": 15.0}  # 万元/亩, illustrative industrial land prices
+
+
+def build_livestock_farm(outline, prot):
+    """A planned pig farm inside the 限养区 (restricted, not banned): the review must ask for review."""
+    restrict = [g for n, c, t, a, d, g in prot if c == "livestock_restrict"][0]
+    g = fin(rect(113.0592, 27.8984, 180, 120, 12), outline)
+    assert g.within(restrict), "the sample farm must lie in the 限养区"
+    return ({"name": "示例·九郎山生态养殖场", "project_type": "livestock", "investment_wan": 980, "status": "planned",
+             "zone_code": "JLS", "park_level": None, "land_price_wan": None, "floor_area_ratio": None,
+             "building_coverage": None, "annual_tax_wan": None, "land_supplied_date": None,
+             "construction_started_date": None,
+             "description": "示例：拟建生猪养殖场，位于畜禽限养区内，须控制规模并配套粪污处理，两型审查为“需审查”。"}, g)
 
 
 def build_projects(outline, z, water, wlines, extra, rng):
@@ -397,8 +417,12 @@ def build_projects(outline, z, water, wlines, extra, rng):
             sup = rdate(rng, d(2012, 6, 1), d(2019, 12, 31) if not name.startswith("示例") else d(2023, 6, 30))
             sta = sup + dt.timedelta(days=rng.randint(30, 300))
         zc = max(z, key=lambda c: shapely.intersection(g, z[c]).area)
+        if ptype == "logistics":  # the plan's logistics parks lie in the districts' development zones
+            park = LOGISTICS_PARK_LEVEL.get(zc)
+        price = round(mu * LAND_PRICE_PER_MU[zc], 1) if ptype in ("industrial", "logistics") and sup else None
         out.append(({"name": name, "project_type": ptype, "investment_wan": round(inv), "status": status,
-                     "zone_code": zc, "park_level": park if ptype == "industrial" else None,
+                     "zone_code": zc, "park_level": park if ptype in ("industrial", "logistics") else None,
+                     "land_price_wan": price,
                      "floor_area_ratio": far, "building_coverage": bc, "annual_tax_wan": tax,
                      "land_supplied_date": sup and sup.isoformat(), "construction_started_date": sta and sta.isoformat(),
                      "description": desc}, g))
@@ -575,6 +599,7 @@ def main():
     projects = build_projects(outline, zones, water, wlines, extra, rng)
     ents, parcels = build_enterprises(zones, faces, water, projects, rng)
     water += build_ponds(outline, water, projects, parcels, rng)
+    projects.append(build_livestock_farm(outline, prot))  # added last: no random draw moves
     write_fc("district.geojson", [({"name": "石峰区", "name_en": "Shifeng District", "adcode": "430204"}, outline)])
     write_fc("zones.geojson", [({"code": c, "parent_code": None, "name": n, "name_en": en, "level": "zone", "kind": None,
                                  "description": d}, zones[c]) for c, n, en, _, d in ZONES]

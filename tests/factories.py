@@ -159,7 +159,9 @@ def borrowed_enterprise(app, stage: str, path: str, with_code: bool | None = Non
         ent = s.scalars(stmt).first()
         assert ent is not None, f"no sample enterprise at {stage} on {path}"
         saved = {"stage": ent.stage, "stage_dates": dict(ent.stage_dates), "destination": ent.destination,
-                 "planned_dates": dict(ent.planned_dates)}
+                 "planned_dates": dict(ent.planned_dates), "contact_person": ent.contact_person,
+                 "contact_phone": ent.contact_phone}
+        point = s.scalar(select(func.ST_AsEWKB(Enterprise.geom)).where(Enterprise.id == ent.id))
         last = s.scalar(select(func.max(StageTransition.id))) or 0
         for key, value in changes.items():
             setattr(ent, key, value)
@@ -177,6 +179,7 @@ def borrowed_enterprise(app, stage: str, path: str, with_code: bool | None = Non
             ent = s.get(Enterprise, eid)
             for key, value in saved.items():
                 setattr(ent, key, value)
+            ent.geom = func.ST_GeomFromEWKB(point)  # a test may have moved it
             s.commit()
             _BORROWED.discard(eid)
 
@@ -226,10 +229,11 @@ def add_water(session, geom, kind: str = "pond", name: str | None = None) -> Wat
     return water
 
 
-def add_project(session, geom, project_type: str = "public", check: bool = True, **attrs) -> Project:
-    """Store a project and (by default) check it, as a save would; committed."""
+def add_project(session, geom, project_type: str = "public", check: bool = True, name: str | None = None,
+                **attrs) -> Project:
+    """Store a planned project and (by default) check it, as a save would; committed."""
     geom = geom if geom.geom_type == "MultiPolygon" else MultiPolygon([geom])
-    project = Project(name=unique("测试项目"), project_type=project_type, status="planned",
+    project = Project(name=name or unique("测试项目"), project_type=project_type, status="planned",
                       geom=func.ST_GeomFromText(geom.wkt, 4547), created_by="tests", updated_by="tests", **attrs)
     session.add(project)
     session.flush()

@@ -14,6 +14,7 @@ from ..services.features import catalog
 from ..services.platform import jobs
 from .params import parse_item_query
 
+REVIEW_CODES = ("review_failed", "review_required")
 bp = Blueprint("exchange_api", __name__, url_prefix="/api")
 
 OGC_EXPORT_FORMATS = ("gpkg", "shp", "kml", "csv", "xlsx")
@@ -73,8 +74,10 @@ def commit_import(import_id: int):
     """Commit with a field mapping: 200 when done inline, 202 while it runs in the background."""
     record, job = imports.commit(db.session, current_user(), import_id, _json_body())
     if job.status == "failed":
+        # A project the 两型审查 holds is a conflict with the review (409); other failures are the data's (422).
+        status = 409 if job.error_code in REVIEW_CODES else 422
         raise AppError(job.message or _("导入失败"), code=job.error_code or "import_failed",
-                       status=422, details={"job": jobs.as_dict(job)})
+                       status=status, details={"job": jobs.as_dict(job)})
     status = 200 if job.status == "done" else 202
     return jsonify({"import": imports.as_dict(record, with_preview=False), "job": jobs.as_dict(job)}), status
 

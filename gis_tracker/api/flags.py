@@ -7,14 +7,14 @@ edit rules; review reports are issued and downloaded as stored.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ..db import db
 from ..errors import BadParameter
-from ..security import current_username
-from ..services.encroachment import check, review
+from ..security import current_user, current_username
+from ..services.encroachment import check, gate, register, review
 from ..services.encroachment import flags as admin
-from .ogc_write import json_body
+from .ogc_write import json_body, write_response
 
 bp = Blueprint("flags_api", __name__, url_prefix="/api")
 
@@ -104,6 +104,28 @@ def assessment(project_id: int):
     """Return the project's current review assessment (not issued)."""
     a = review.assess(db.session, project_id, with_map=False)
     return jsonify(review.assessment_dict(a))
+
+
+@bp.get("/review-register")
+def review_register():
+    """Every live project's current review conclusion and why (filters ``zone``, ``conclusion``, ``status``)."""
+    f = register.RegisterFilter.from_args(request.args, [z[0] for z in admin.top_zones(db.session)])
+    found = register.rows(db.session, f)
+    return jsonify({"counts": register.counts(found), "projects": found})
+
+
+@bp.post("/projects/<int:project_id>/review/override")
+def override_review(project_id: int):
+    """Let a project proceed to ``status`` against its review (admins; ``reason`` required; If-Match)."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise BadParameter("请求体须为 {\"status\": ..., \"reason\": ...}", code="bad_body")
+    unknown = sorted(set(body) - {"status", "reason"})
+    if unknown:
+        raise BadParameter(f"未知字段 {unknown[0][:40]!r}", code="unknown_field", details={"field": unknown[0][:40]})
+    result = gate.override(db.session, project_id, current_user(), body.get("status"), body.get("reason"),
+                           request.headers.get("If-Match"), int(current_app.config.get("MAX_VERTICES", 100000)))
+    return write_response(result, 200, "projects")
 
 
 @bp.get("/projects/<int:project_id>/reviews")

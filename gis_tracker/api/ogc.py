@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..db import db
 from ..errors import NotFound
 from ..i18n import pick
+from ..security import current_user
 from ..services.features import catalog, reads
 from . import exchange, ogc_html, ogc_schema, ogc_tiles
 from .ogc_crs import CRS84, EPSG_URI, served_uris
@@ -81,6 +82,9 @@ def _extent(coll: catalog.Collection) -> dict | None:
 def _collection_doc(coll: catalog.Collection) -> dict:
     title = pick(coll.title, coll.title_en)
     ids = {"collection_id": coll.id}
+    user = current_user()
+    role = user.role if user else None
+    read_only = coll.read_only_fields(role)  # per role: what this user may not change
     doc = {
         "id": coll.id,
         "title": title,
@@ -98,10 +102,14 @@ def _collection_doc(coll: catalog.Collection) -> dict:
              "title": pick("要素结构", "Schema of the features")},
             *ogc_tiles.collection_links(coll),
         ],
-        # The fields as JSON Schema (the map's forms read them); required ones listed in "required".
-        "properties": {f.name: ogc_schema.property_schema(coll, f) for f in coll.fields},
+        # The fields as JSON Schema (the map's forms read them), readOnly for this user's role;
+        # required ones listed in "required".
+        "properties": {f.name: ogc_schema.property_schema(coll, f, read_only) for f in coll.fields},
         "required": ogc_schema.required_names(coll),
         "geometryType": coll.geometry_type,
+        # Rights of the requesting user's role (services/features/catalog.py, the per-field table).
+        "x-rights": {"role": role, "edit": role in coll.write_roles, "create": coll.may_create(role),
+                     "delete": coll.may_delete(role), "geometry": coll.may_write_geometry(role)},
     }
     temporal = coll.temporal_field()
     if temporal is not None:

@@ -25,14 +25,17 @@ GEOMETRY_FORMATS = {
 }
 
 
-def property_schema(coll: Collection, field: Field) -> dict:
-    """Return the JSON Schema of one field: type, title, format, enum, readOnly, role."""
+def property_schema(coll: Collection, field: Field, read_only: set[str] | frozenset[str] = frozenset()) -> dict:
+    """Return the JSON Schema of one field: type, title, format, enum, readOnly, role.
+
+    ``read_only``: the fields the requesting user's role may not change (``Collection.read_only_fields``).
+    """
     schema: dict = {"title": pick(field.label, field.label_en), "type": JSON_TYPES.get(field.type, "string")}
     if field.type == "date":
         schema["format"] = "date"
     if field.choices:
         schema["enum"] = list(field.choices)
-    if not field.editable:
+    if not field.editable or field.name in read_only:
         schema["readOnly"] = True
     temporal = coll.temporal_field()
     if temporal is not None and temporal.name == field.name:

@@ -101,8 +101,12 @@ def _ledger_file() -> tuple[str, bytes]:
 @bp.post("/relocation/ledger/preview")
 def ledger_preview():
     """Show what importing a ledger file would change; nothing is written."""
+    show = request.values.get("show", "all")
+    if show not in ledger.SHOW:
+        raise BadParameter(f"参数 show 须为 {'、'.join(ledger.SHOW)}", code="bad_parameter",
+                           details={"parameter": "show"})
     name, data = _ledger_file()
-    return jsonify(ledger.preview(db.session, name, data, current_user()).as_dict())
+    return jsonify(ledger.preview(db.session, name, data, current_user()).as_dict(show))
 
 
 @bp.post("/relocation/ledger/commit")

@@ -1,7 +1,15 @@
 """Persistence models, one module per aggregate; importing this registers them all."""
 from .audit import AuditEntry
 from .browser_session import BrowserSession  # noqa: F401
-from .encroachment import EncroachmentFlag, EncroachmentFlagEvent, EncroachmentRule, ProtectedPart, ReviewReport  # noqa: F401
+from .encroachment import (  # noqa: F401
+    EncroachmentFlag,
+    EncroachmentFlagEvent,
+    EncroachmentRule,
+    ProtectedPart,
+    ReviewGateQueue,
+    ReviewOverride,
+    ReviewReport,
+)
 from .enterprise import Enterprise
 from .exchange import DataImport, Raster, ZonePopulation  # noqa: F401
 from .export import Export  # noqa: F401

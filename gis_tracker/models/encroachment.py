@@ -137,3 +137,36 @@ class ReviewReport(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     html_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     pdf_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ReviewOverride(Base):
+    """An admin's decision to let a project proceed against its review, with the reason; never changed.
+
+    It holds for the reviewed data it was given on (``fingerprint``) and up to
+    ``to_status``; a later change of the project needs a new review or override.
+    """
+
+    __tablename__ = "review_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    conclusion: Mapped[str] = mapped_column(String(20), nullable=False)  # the review it overrides
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)  # the review's findings then
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class ReviewGateQueue(Base):
+    """A project write the review gate must judge before the transaction may commit (migration 0021)."""
+
+    __tablename__ = "review_gate_queue"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    project_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    project_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

@@ -29,11 +29,15 @@ class Enterprise(TrackedMixin, Base):
     employees: Mapped[int | None] = mapped_column(Integer)
     path: Mapped[str] = mapped_column(String(20), nullable=False)  # relocate | close | transform
     destination: Mapped[str | None] = mapped_column(String(200))
+    contact_person: Mapped[str | None] = mapped_column(String(100))  # 联系人 (kept by relocation officers)
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(30), nullable=False, default="not_started")
     # Stage code -> ISO date the stage was reached / is planned.
     stage_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     planned_dates: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
-    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    # Set by the database (migration 0020) from the point: the sub-area it lies in, and its 片区.
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    top_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
     geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)
     # Site remediation term set by the office (migration 0041): 场地调查与修复 due months after 停产/设备拆除.
     remediation_basis: Mapped[str | None] = mapped_column(String(20))

@@ -27,12 +27,15 @@ class Project(TrackedMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     project_type: Mapped[str] = mapped_column(String(20), nullable=False)
     investment_wan: Mapped[float | None] = mapped_column(Float)  # 万元
-    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    # Set by the database (migration 0020) from the geometry: the sub-area it overlaps most, and its 片区.
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
+    top_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
     park_level: Mapped[str | None] = mapped_column(String(20))  # national | provincial | other
     floor_area_ratio: Mapped[float | None] = mapped_column(Float)
     building_coverage: Mapped[float | None] = mapped_column(Float)
     annual_tax_wan: Mapped[float | None] = mapped_column(Float)
+    land_price_wan: Mapped[float | None] = mapped_column(Float)  # 土地成交价款 (万元), for the idle-land fee
     land_supplied_date: Mapped[date | None] = mapped_column(Date)
     construction_started_date: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)

@@ -43,4 +43,7 @@ class LayerFeature(TrackedMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("user_layers.id"), nullable=False)
     properties: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    # Set by the database (migration 0020) from the geometry: the sub-area it overlaps most, and its 片区.
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"))
+    top_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"))
     geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False), nullable=False)

@@ -25,23 +25,45 @@ FORWARD, SKIP, BACK = "forward", "skip", "back"
 
 @dataclass(frozen=True)
 class Milestone:
-    """A district deadline: by ``deadline``, enterprises should have reached ``stage``."""
+    """A district deadline: by ``deadline``, every enterprise should have reached ``stage``.
+
+    ``label`` is the relocation wording of 二(一)2(1) (“一年展开，三年攻坚，五年基本完成搬迁，
+    十年建成生态科技新城”), ``step`` the 南提 wording of 二(二)1(1) (“一年全面展开、三年初见成效、
+    五年综合整治基本到位、十年建成生态新城”), ``measure`` how the register measures it — the one
+    milestone → stage mapping the dashboard, the meeting pack and the README show.
+    """
 
     key: str
     label: str
     label_en: str
     deadline: date
     stage: str
+    step: str = ""
+    step_en: str = ""
+    measure: str = ""
+    measure_en: str = ""
 
 
 MILESTONES = (
-    Milestone("one_year", "一年展开", "Year one: under way", date(2014, 12, 31), "assessment"),
-    Milestone("three_years", "三年攻坚", "Year three: the hard push", date(2016, 12, 31), "agreement_signed"),
+    Milestone("one_year", "一年展开", "Year one: under way", date(2014, 12, 31), "assessment",
+              "一年全面展开", "year one: fully under way",
+              "全部企业完成摸底评估（搬迁工作全面展开）", "every enterprise assessed (work fully under way)"),
+    Milestone("three_years", "三年攻坚", "Year three: the hard push", date(2016, 12, 31), "agreement_signed",
+              "三年初见成效", "year three: first results",
+              "全部企业签订搬迁或关停协议", "every enterprise has signed its relocation or closure agreement"),
     Milestone("five_years", "五年基本完成搬迁", "Year five: relocation basically done",
-              date(2018, 12, 31), "production_halted"),
-    Milestone("full_2022", "2022年整体完成搬迁", "2022: relocation complete", date(2022, 12, 31), "accepted"),
+              date(2018, 12, 31), "production_halted", "五年综合整治基本到位",
+              "year five: remediation basically in place",
+              "全部企业停产（搬迁基本完成）", "every enterprise has stopped production (relocation basically done)"),
+    Milestone("full_2022", "2022年整体完成搬迁", "2022: relocation complete", date(2022, 12, 31), "accepted",
+              "到2022年形成“一带、双心、三轴、四片”", "by 2022: the new spatial structure",
+              "全部企业验收销号（整体完成搬迁）", "every enterprise accepted and closed (relocation complete)"),
+    Milestone("ten_years", "十年建成生态科技新城", "Year ten: the eco-tech new town built", date(2024, 12, 31),
+              "accepted", "十年建成生态新城", "year ten: the eco new town built",
+              "全部企业验收销号、场地修复完成（新城建设用地腾出）",
+              "every enterprise accepted and its site remediated (the new town's land cleared)"),
 )
-"""The plan's targets from 2014: 一年展开，三年攻坚，五年基本完成搬迁; full relocation by 2022."""
+"""The plan's deadlines from 2014 (二(一)2(1), 二(二)1(1)), each measured by the stage every enterprise must reach."""
 
 
 class TransitionRefused(Exception):

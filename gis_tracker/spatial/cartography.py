@@ -272,3 +272,78 @@ def parse_bbox(text: str) -> Bbox:
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
         raise ValueError("bbox must be lon/lat with minx < maxx and miny < maxy")
     return values  # type: ignore[return-value]
+
+
+# ---- tables that flow over pages -------------------------------------------------------------
+
+def char_em(ch: str) -> float:
+    """Return a character's width in em: CJK and full-width forms one em, others about 0.6 em."""
+    return 1.0 if ord(ch) > 0x2E7F else 0.6
+
+
+def text_em(text: str) -> float:
+    """Return the width of one line of ``text`` in em."""
+    return sum(char_em(ch) for ch in text)
+
+
+BREAK_AFTER = set(" 、，；：。）)/-·")
+
+
+def wrap_text(text: str, width_em: float) -> list[str]:
+    """Split ``text`` into lines no wider than ``width_em`` (explicit newlines kept; never an empty result).
+
+    Chinese breaks anywhere; a Latin word or number is kept whole when it fits a
+    line, breaking after a space or punctuation (、，；/ …) where it can.
+    """
+    width_em = max(width_em, 1.0)
+    lines: list[str] = []
+    for paragraph in (text or "").split("\n"):
+        line, used, last_break = "", 0.0, -1
+        for ch in paragraph:
+            w = char_em(ch)
+            if used + w > width_em and line:
+                if 0 <= last_break < len(line) - 1 and ord(ch) <= 0x2E7F:
+                    head, tail = line[:last_break + 1], line[last_break + 1:]
+                    lines.append(head.rstrip())
+                    line, used = tail, text_em(tail)
+                else:
+                    lines.append(line.rstrip())
+                    line, used = "", 0.0
+                last_break = -1
+            line += ch
+            used += w
+            if ch in BREAK_AFTER or ord(ch) > 0x2E7F:
+                last_break = len(line) - 1
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def paginate(heights: list[float], first_page: float, other_pages: float) -> list[tuple[int, int]]:
+    """Split rows of ``heights`` into pages: ``(start, stop)`` ranges, every row on exactly one page.
+
+    ``first_page`` and ``other_pages`` are the heights available for rows (below
+    the repeated header).  A row taller than a whole page still gets a page of
+    its own (it is then drawn shrunk, never dropped).
+    """
+    pages, start, room = [], 0, first_page
+    used = 0.0
+    for i, h in enumerate(heights):
+        if used + h > room + 1e-9 and i > start:
+            pages.append((start, i))
+            start, used, room = i, 0.0, other_pages
+        used += h
+    if start < len(heights) or not pages:
+        pages.append((start, len(heights)))
+    return pages
+
+
+def scale_bar_labels(ticks: tuple[str, ...], segment_pt: float, fontsize_pt: float) -> list[int]:
+    """Return which tick labels of a scale bar to print so that none overlaps its neighbour.
+
+    All when each label fits its segment, else the first and the last (in a
+    small inset map the middle ones would run into each other).
+    """
+    widest = max(text_em(t) for t in ticks) * fontsize_pt
+    if widest * 1.15 <= segment_pt:
+        return list(range(len(ticks)))
+    return [0, len(ticks) - 1]

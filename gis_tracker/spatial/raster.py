@@ -47,21 +47,42 @@ DEM_RAMP = ((0.0, (26, 152, 80)), (0.35, (166, 217, 106)), (0.6, (254, 224, 139)
 
 @dataclass(frozen=True)
 class PlanTarget:
-    """A target of the district plan: indicator key, labels, threshold and unit."""
+    """A target of the district plan: indicator key, labels, threshold, unit and where the plan sets it.
+
+    ``scope`` is what the target is measured on: ``district`` (the whole of 石峰区)
+    or ``central_city`` (中心城区).  Figures of zones and sub-areas are shown as
+    context, not judged against a district-wide target.
+    """
 
     key: str
     label: str
     label_en: str
     minimum: float
     unit: str
+    scope: str = "district"
 
 
 PLAN_TARGETS = (
     PlanTarget("forest_cover", "森林覆盖率", "Forest cover", 55.0, "%"),
-    PlanTarget("builtup_green_cover", "建成区绿化覆盖率", "Green cover of built-up area", 52.0, "%"),
-    PlanTarget("green_space_ratio", "绿地率", "Green-space ratio", 50.0, "%"),
+    PlanTarget("builtup_green_cover", "建成区绿化覆盖率", "Green cover of the built-up area", 52.0, "%"),
+    PlanTarget("green_space_ratio", "建成区绿地率", "Green-space ratio of the built-up area", 50.0, "%"),
+    PlanTarget("central_city_green_cover", "中心城区建成区绿化覆盖率",
+               "Green cover of the central city's built-up area", 50.0, "%", scope="central_city"),
     PlanTarget("green_per_capita", "人均公共绿地", "Public green space per person", 14.0, "m²"),
 )
+"""The plan's green targets (二(一)主要目标, 二(二)3(2), 二(三)5(1)): 森林覆盖率 55 %; 建成区绿化覆盖率 52 %,
+绿地率 50 %; 中心城区建成区绿化覆盖率 50 %; 城市人均公共绿地 14 m²."""
+BUILT_UP_DEFINITION = ("建成区按土地覆盖栅格确定：建设用地与城市绿地（公园、防护绿地）像元构成建成区，"
+                       "森林、水体、耕地与裸地不计入；建成区绿化覆盖率与绿地率均为绿地占建成区的比例"
+                       "（栅格不区分树冠覆盖与规划绿地，两项取值相同）。")
+BUILT_UP_DEFINITION_EN = (
+    "The built-up area (建成区) is read from the land-cover raster: built-up and urban green-space pixels "
+    "(parks, buffers); forest, water, cropland and bare land are outside it. Its green cover and green-space "
+    "ratio are both green space over built-up area (the raster does not tell tree canopy from designated "
+    "green land, so the two are equal).")
+CENTRAL_CITY_DEFINITION = "中心城区取清水塘、田心两个城市片区（九郎山片区为乡村休闲旅游区，不计入）。"
+CENTRAL_CITY_DEFINITION_EN = ("The central city (中心城区) is the two urban zones, Qingshuitang and Tianxin (Jiulang "
+                              "Mountain is the rural leisure area).")
 
 
 def pixel_area_m2(transform: Affine, geographic: bool, latitude: float | None = None) -> float:
@@ -110,12 +131,12 @@ def landcover_shares(cats: dict[str, float]) -> dict[str, float | None]:
     """Return the plan's percentage indicators from category areas (None when undefined).
 
     * 森林覆盖率 forest_cover = forest / all classified area;
-    * 建成区绿化覆盖率 builtup_green_cover = green / (built-up + green): the green share of
-      the urban fabric (the raster has no separate 建成区 outline);
-    * 绿地率 green_space_ratio = (forest + green) / land area (all but water).
+    * 建成区 (built-up area) = built-up + green-space pixels (:data:`BUILT_UP_DEFINITION`);
+    * 建成区绿化覆盖率 builtup_green_cover = green / 建成区;
+    * 建成区绿地率 green_space_ratio = green / 建成区 (the same figure: one green class);
+    * 中心城区建成区绿化覆盖率 central_city_green_cover: builtup_green_cover measured on 中心城区.
     """
     total = sum(cats.values())
-    land = total - cats["water"]
     urban = cats["built"] + cats["green"]
 
     def pct(num: float, den: float) -> float | None:
@@ -126,7 +147,9 @@ def landcover_shares(cats: dict[str, float]) -> dict[str, float | None]:
         "water_share": pct(cats["water"], total), "built_share": pct(cats["built"], total),
         "forest_cover": pct(cats["forest"], total),
         "builtup_green_cover": pct(cats["green"], urban),
-        "green_space_ratio": pct(cats["forest"] + cats["green"], land),
+        "green_space_ratio": pct(cats["green"], urban),
+        "central_city_green_cover": pct(cats["green"], urban),
+        "built_up_m2": round(urban, 1),
     }
 
 
@@ -210,12 +233,22 @@ def ramp_legend(vmin: float, vmax: float, steps: int = 5) -> list[dict]:
     return out
 
 
-def compare_targets(values: dict[str, float | None]) -> list[dict]:
-    """Return each plan target with the zone's value and whether it is met (None when unknown)."""
+def compare_targets(values: dict[str, float | None], scope: str | None = "district") -> list[dict]:
+    """Return the plan targets of ``scope`` with the values and whether each is met (None when unknown).
+
+    ``scope`` None is a zone or sub-area: every figure is given as context
+    (``judged`` false, ``met`` None) — the plan sets its targets for the
+    district and the central city, not for each sub-area.
+    """
     rows = []
     for target in PLAN_TARGETS:
+        if scope is not None and target.scope != scope:
+            continue
+        if scope is None and target.scope == "central_city":
+            continue  # measured on 中心城区 only
         value = values.get(target.key)
+        judged = scope is not None
         rows.append({"key": target.key, "label": target.label, "label_en": target.label_en,
-                     "target": target.minimum, "unit": target.unit, "value": value,
-                     "met": None if value is None else value >= target.minimum})
+                     "target": target.minimum, "unit": target.unit, "value": value, "scope": target.scope,
+                     "judged": judged, "met": None if value is None or not judged else value >= target.minimum})
     return rows

@@ -29,7 +29,7 @@ def upload_choices() -> dict:
 def writable_targets(session: Session, user) -> list[tuple[str, str]]:
     """Return (id, title) of the layers the user may import into."""
     return [(c.id, pick(c.title, c.title_en)) for c in catalog.all_collections(session).values()
-            if user.role in c.write_roles and any(f.editable for f in c.fields)]
+            if c.may_create(user.role) and any(f.editable for f in c.fields)]
 
 
 def page_context(session: Session, user, record: DataImport, target: str | None) -> dict:

@@ -63,6 +63,11 @@ def _layer(session: Session, coll: catalog.Collection, user: User | None) -> dic
         "user_layer": coll.layer_id is not None,
         "write_roles": list(coll.write_roles),
         "can_edit": user is not None and user.role in coll.write_roles,
+        # Finer rights of this user's role (the catalogue's per-field table), for the map's tools.
+        "can_create": user is not None and coll.may_create(user.role),
+        "can_delete": user is not None and coll.may_delete(user.role),
+        "can_edit_geometry": user is not None and coll.may_write_geometry(user.role),
+        "read_only_fields": sorted(coll.read_only_fields(user.role if user else None)),
     }
 
 

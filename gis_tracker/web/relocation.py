@@ -60,6 +60,7 @@ def detail(enterprise_id: int):
     }
     return render_template("relocation/detail.html", ent=ent, history=list(reversed(history)),
                            page_cfg=page_cfg, is_admin=current_user().role == "admin",
+                           may_set_destination=transitions.may_set_destination(current_user()),
                            max_mb=int(current_app.config.get("MAX_ATTACHMENT_MB", 20)), **_labels())
 
 

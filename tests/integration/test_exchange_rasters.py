@@ -64,8 +64,19 @@ def test_indicators_per_zone_compare_with_plan_targets(client, headers):
     assert jls["dem"]["mean_elevation"] > qst["dem"]["mean_elevation"]
     assert jls["dem"]["mean_slope"] > 0
     forest = next(t for t in jls["targets"] if t["key"] == "forest_cover")
-    assert forest["target"] == 55.0 and forest["met"] == (forest["value"] >= 55.0)
+    assert forest["target"] == 55.0 and forest["met"] is None and not forest["judged"]  # a zone is context
     assert {z["level"] for z in data["zones"]} == {"zone", "sub_area"}
+    # 森林覆盖率 ≥ 55 % is the district's target: judged on the whole district, which is more than any zone.
+    district = data["district"]
+    whole = next(t for t in district["targets"] if t["key"] == "forest_cover")
+    assert whole["judged"] and whole["met"] == (whole["value"] >= 55.0)
+    top = [z for z in data["zones"] if z["level"] == "zone"]
+    area = sum(z["area_m2"] for z in top)
+    weighted = sum(z["shares"]["forest_cover"] * z["area_m2"] for z in top) / area
+    assert whole["value"] == pytest.approx(weighted, abs=2.0)  # the zones tile the district (approximately)
+    central = data["central_city"]
+    assert [t["key"] for t in central["targets"]] == ["central_city_green_cover"] and central["targets"][0]["target"] == 50
+    assert "建设用地与城市绿地" in data["definitions"]["built_up"]
 
 
 def test_population_gives_green_space_per_person(client, headers, session):

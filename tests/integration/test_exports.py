@@ -1,8 +1,7 @@
-"""Export history, the exports API and CLI, and the meeting pack's pages."""
+"""Export history, the exports API and CLI (the meeting pack's content: tests/integration/test_meeting_pack.py)."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import time
 from datetime import date
 
@@ -10,9 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from gis_tracker.db import db
-from gis_tracker.models import AuditEntry, Export, Project
-from gis_tracker.services.cartography import exports, meeting_pack, plan_pages
-from gis_tracker.services.encroachment import flags
+from gis_tracker.models import AuditEntry, Export
+from gis_tracker.services.cartography import exports
 from tests.support.clients import csrf_token_of, login
 
 
@@ -23,15 +21,6 @@ def export_dir(app, tmp_path_factory):
     app.config["EXPORT_DIR"] = str(tmp_path_factory.mktemp("exports"))
     yield app.config["EXPORT_DIR"]
     app.config["EXPORT_DIR"] = old
-
-
-def _pages(content: bytes, tmp_path) -> list[str]:
-    pdf = tmp_path / "pack.pdf"
-    pdf.write_bytes(content)
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    count = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
-    return [subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(n), "-l", str(n), str(pdf), "-"],
-                           capture_output=True, text=True, check=True).stdout for n in range(1, count + 1)]
 
 
 def test_every_export_is_recorded_with_its_file(session):
@@ -121,47 +110,3 @@ def test_cli_snapshot_and_clear_errors(app, tmp_path):
     assert bad_date.exit_code != 0 and "YYYY-MM-DD" in bad_date.output
 
 
-@pytest.fixture()
-def open_flag(session):
-    """An open encroachment flag on a sample project."""
-    from gis_tracker.models.encroachment import EncroachmentFlag, EncroachmentRule
-
-    project = session.scalar(select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id).limit(1))
-    rule = EncroachmentRule(code="pack-test-rule", name="会议材料测试规则", layer="protected_areas", relation="intersects",
-                            severity="violation", message="测试", basis="测试")
-    session.add(rule)
-    session.flush()
-    flag = EncroachmentFlag(project_id=project.id, rule_id=rule.id, severity="violation", status="open",
-                            overlap_m2=1234.0, overlap_mu=1.85, overlap_pct=12.5)
-    session.add(flag)
-    session.commit()
-    yield project.name
-    session.delete(flag)
-    session.delete(rule)
-    session.commit()
-
-
-def test_meeting_pack_has_cover_contents_maps_tables_and_page_numbers(session, tmp_path, open_flag):
-    content = meeting_pack.render(session, date(2020, 6, 30))
-    pages = _pages(content, tmp_path)
-    headings = [p.strip().splitlines()[0] if p.strip() else "" for p in pages]
-    flagged_projects = len({f.project_id for f in flags.open_flags(session)})
-    flag_pages = max(1, -(-flagged_projects // meeting_pack.FLAGS_PER_PAGE))
-    has_indicators = meeting_pack.indicator_table(session) is not None
-    planning = len(plan_pages.pages(session, date(2020, 6, 30)))  # the register and restoration (issue 17)
-    assert len(pages) == 6 + flag_pages + (1 if has_indicators else 0) + planning
-    assert "会议材料" in headings[0] and "2020-06-30" in pages[0]
-    assert headings[1] == "目录" and headings[2] == "石峰区总览图"
-    assert headings[3:6] == ["清水塘片区 · 搬迁进度", "田心片区 · 搬迁进度", "九郎山片区 · 搬迁进度"]
-    total = len(pages)
-    for number, text in enumerate(pages[1:], start=2):
-        assert f"第{number}页/共{total}页" in "".join(text.split())
-    for number, heading in enumerate(headings[2:], start=3):  # the contents list every section with its page
-        if heading.endswith("（续）"):
-            continue  # continuation pages are not in the contents
-        assert heading.split("（")[0] in pages[1] and str(number) in pages[1]
-    qst = pages[3]
-    assert "企业按阶段统计" in qst and "共 172 家" in qst and "验收销号" in qst and "合计" in qst
-    flag_text = "".join(pages[6:6 + flag_pages])
-    assert headings[6] == "侵占预警：未处理的项目"
-    assert open_flag in flag_text and "会议材料测试规则" in flag_text and "1,234 m²" in flag_text

@@ -71,7 +71,7 @@ def _transition_count(app):
 
 
 def test_preview_then_all_or_nothing_commit_then_idempotent_reimport(app, client, three):
-    login(client, "relocation_officer")
+    login(client, "admin")  # the ledger names a destination: only an admin may set it (rights per field)
     before = _transition_count(app)
     messy = _workbook(_rows(three, BAD_ROWS))
     preview = _send(client, "preview", messy)
@@ -117,6 +117,17 @@ def test_preview_then_all_or_nothing_commit_then_idempotent_reimport(app, client
     assert _transition_count(app) == before + 5
     with app.app_context():
         assert {k: db.session.get(Enterprise, v[0]).version for k, v in three.items()} == versions
+
+
+def test_an_officers_ledger_does_not_set_a_destination(app, client, three):
+    """Destinations belong to admins: an officer's ledger naming one is told so, and cannot halt production."""
+    login(client, "relocation_officer")
+    row = {r["row"]: r for r in _send(client, "preview", _workbook(_rows(three))).get_json()["rows"]}[5]
+    assert any("搬迁去向由管理员填写" in w for w in row["warnings"])
+    assert row["status"] == "error" and any("搬迁去向" in p for p in row["problems"])
+    assert _send(client, "commit", _workbook(_rows(three))).status_code == 422
+    with app.app_context():
+        assert db.session.get(Enterprise, three["c"][0]).destination is None
 
 
 def test_ledger_cannot_go_back(app, client, three):
@@ -167,3 +178,44 @@ def test_unreadable_and_empty_files_get_a_clear_error(client):
     missing = client.post("/api/relocation/ledger/preview", data={}, headers={"X-CSRFToken": _csrf(client)},
                           content_type="multipart/form-data")
     assert missing.status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("code", ["<b>9143020x</b>", "=1+2 <i>", "91430200 mA4l"])
+def test_a_code_with_markup_round_trips_as_no_change(app, client, fmt, code):
+    """An exported ledger re-imported unchanged is "no changes", whatever text a credit code holds."""
+    with borrowed_enterprise(app, "assessment", "close", with_code=True) as eid:
+        with app.app_context():
+            ent = db.session.get(Enterprise, eid)
+            saved, ent.credit_code = ent.credit_code, code
+            db.session.commit()
+        try:
+            login(client, "relocation_officer")
+            exported = client.get(f"/api/relocation/ledger/export?format={fmt}")
+            preview = _send(client, "preview", exported.data, name=f"export.{fmt}").get_json()
+            row = next(r for r in preview["rows"] if r["enterprise_id"] == eid)
+            assert row["status"] == "same" and row["problems"] == [] and row["warnings"] == [], row
+            assert preview["problem_rows"] == 0 and preview["changes"] == 0
+        finally:
+            with app.app_context():
+                db.session.get(Enterprise, eid).credit_code = saved
+                db.session.commit()
+
+
+def test_the_preview_can_show_only_rows_with_problems_or_changes(app, client, three):
+    login(client, "admin")
+    messy = _workbook(_rows(three, BAD_ROWS))
+    every = _send(client, "preview", messy).get_json()
+    problems = client.post("/api/relocation/ledger/preview?show=problems",
+                           data={"file": (io.BytesIO(messy), "台账.xlsx")}, headers={"X-CSRFToken": _csrf(client)},
+                           content_type="multipart/form-data").get_json()
+    assert {r["status"] for r in problems["rows"]} == {"error"} and len(problems["rows"]) == 2
+    assert problems["total_rows"] == len(every["rows"]) and problems["problem_rows"] == every["problem_rows"]
+    changes = client.post("/api/relocation/ledger/preview?show=changes",
+                          data={"file": (io.BytesIO(messy), "台账.xlsx")}, headers={"X-CSRFToken": _csrf(client)},
+                          content_type="multipart/form-data").get_json()
+    assert {r["status"] for r in changes["rows"]} == {"change"}
+    bad = client.post("/api/relocation/ledger/preview?show=some",
+                      data={"file": (io.BytesIO(messy), "台账.xlsx")}, headers={"X-CSRFToken": _csrf(client)},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "show"

@@ -69,7 +69,7 @@ def test_split_with_a_line_that_misses_is_422(planner):
 def _project_to_split(client, name):
     created = _send(client, "POST", "/ogc/collections/projects/items", {
         "type": "Feature", "geometry": SQUARE,
-        "properties": {"name": name, "project_type": "industrial", "status": "approved", "investment_wan": 800}})
+        "properties": {"name": name, "project_type": "industrial", "status": "planned", "investment_wan": 800}})
     assert created.status_code == 201, created.get_json()
     line = {"type": "LineString", "coordinates": [[113.1005, 27.949], [113.1005, 27.953]]}
     parts = _send(client, "POST", "/api/geometry/split", {"geometry": SQUARE, "line": line}).get_json()["parts"]
@@ -113,7 +113,7 @@ def test_split_into_three_keeps_dates_and_renames_unique_codes(app, planner):
     name = unique("三块")
     project = _send(planner, "POST", "/ogc/collections/projects/items", {
         "type": "Feature", "geometry": SQUARE, "properties": {
-            "name": name, "project_type": "industrial", "status": "approved", "land_supplied_date": "2019-05-01"}})
+            "name": name, "project_type": "industrial", "status": "planned", "land_supplied_date": "2019-05-01"}})
     assert project.status_code == 201, project.get_json()
     resp = _send(planner, "POST", f"/ogc/collections/projects/items/{project.get_json()['id']}/split",
                  {"parts": [p["geometry"] for p in parts]}, project.headers["ETag"])

@@ -148,7 +148,12 @@ def test_relocate_without_destination_cannot_halt_production(app, officer):
         body = {"to_stage": "production_halted", "date": "2021-06-01"}
         resp = _post(officer, eid, body, _etag(officer, eid))
         assert resp.status_code == 422 and resp.get_json()["field"] == "destination"
-        ok = _post(officer, eid, {**body, "destination": "攸县工业集中区"}, _etag(officer, eid))
+        # The destination is an admin's to set (rights per field), also with a transition.
+        refused = _post(officer, eid, {**body, "destination": "攸县工业集中区"}, _etag(officer, eid))
+        assert refused.status_code == 403 and refused.get_json()["code"] == "forbidden_field"
+        assert refused.get_json()["field"] == "destination"
+        admin = login(app.test_client(), "admin")
+        ok = _post(admin, eid, {**body, "destination": "攸县工业集中区"}, _etag(admin, eid))
         assert ok.status_code == 201
         with app.app_context():
             assert db.session.get(Enterprise, eid).destination == "攸县工业集中区"

@@ -111,3 +111,30 @@ def test_stage_as_of_replays_stage_dates():
     assert stage_as_of(dates, date(2016, 1, 1)) == "agreement_signed"
     assert stage_as_of(dates, date(2030, 1, 1)) == "production_halted"
     assert stage_as_of({"accepted": "not a date", "bogus": "2010-01-01"}, date(2030, 1, 1)) == "not_started"
+
+
+def test_wrap_text_fits_the_width_and_keeps_every_character():
+    from gis_tracker.spatial import cartography as c
+    text = "示例·湘江取水口旁滨江驿站 Xiangjiang riverside kiosk 1,234.5 m²"
+    lines = c.wrap_text(text, 8)
+    assert all(c.text_em(line) <= 8 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert c.wrap_text("", 5) == [""] and c.wrap_text("一\n二", 5) == ["一", "二"]
+
+
+def test_paginate_puts_every_row_on_exactly_one_page():
+    from gis_tracker.spatial import cartography as c
+    heights = [1.0] * 37
+    pages = c.paginate(heights, 10.0, 12.0)
+    assert pages[0] == (0, 10) and pages[1] == (10, 22) and pages[-1][1] == 37
+    covered = [i for a, b in pages for i in range(a, b)]
+    assert covered == list(range(37))
+    assert c.paginate([50.0, 1.0], 10.0, 10.0) == [(0, 1), (1, 2)]  # too tall: its own page, not dropped
+    assert c.paginate([], 10.0, 10.0) == [(0, 0)]
+
+
+def test_scale_bar_labels_thin_out_in_small_insets():
+    from gis_tracker.spatial import cartography as c
+    ticks = ("0", "50", "100", "150", "200 m")
+    assert c.scale_bar_labels(ticks, 40.0, 6.0) == [0, 1, 2, 3, 4]
+    assert c.scale_bar_labels(ticks, 10.0, 6.0) == [0, 4]

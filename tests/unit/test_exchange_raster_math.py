@@ -40,8 +40,10 @@ def test_landcover_areas_and_shares_by_hand():
     cats = rmath.category_areas(areas, rmath.LANDCOVER_SCHEMES["shifeng"])
     shares = rmath.landcover_shares(cats)
     assert shares["forest_cover"] == round(100 * 40 / 99, 2)
+    # 建成区 = built-up + green space (43 + 4 px): both green-cover figures are of it, not of all land.
     assert shares["builtup_green_cover"] == round(100 * 4 / 47, 2)
-    assert shares["green_space_ratio"] == round(100 * 44 / 87, 2)
+    assert shares["green_space_ratio"] == round(100 * 4 / 47, 2)
+    assert shares["built_up_m2"] == 4700.0
     assert rmath.green_per_capita(cats["green"], 20) == 20.0
 
 
@@ -62,6 +64,16 @@ def test_plan_targets_are_compared():
     assert rows["builtup_green_cover"]["met"] is False
     assert rows["green_space_ratio"]["met"] is None
     assert rows["green_per_capita"]["met"] is True and rows["green_per_capita"]["unit"] == "m²"
+    assert "central_city_green_cover" not in rows  # measured on 中心城区, not the whole district
+
+
+def test_targets_are_judged_where_the_plan_sets_them():
+    values = {"forest_cover": 30.0, "central_city_green_cover": 51.0}
+    zone = {r["key"]: r for r in rmath.compare_targets(values, scope=None)}
+    assert zone["forest_cover"]["value"] == 30.0 and zone["forest_cover"]["met"] is None  # context, no ✗
+    assert not zone["forest_cover"]["judged"]
+    central = rmath.compare_targets(values, scope="central_city")
+    assert [(r["key"], r["met"], r["target"]) for r in central] == [("central_city_green_cover", True, 50.0)]
 
 
 def test_zonal_statistics_read_from_a_geotiff(tmp_path):

@@ -15,7 +15,7 @@ def _create_project(page, name, lon, lat):
     ring = [[lon - D, lat - D], [lon + D, lat - D], [lon + D, lat + D], [lon - D, lat + D], [lon - D, lat - D]]
     resp = api(page, "POST", "/ogc/collections/projects/items",
                {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {"name": name, "project_type": "industrial", "status": "approved",
+                "properties": {"name": name, "project_type": "industrial", "status": "planned",
                                "investment_wan": 500}})
     assert resp.status == 201, resp.text()
     page.reload()

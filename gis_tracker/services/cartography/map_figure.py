@@ -234,8 +234,11 @@ def draw_scale_bar(ax, extent, fontsize: float) -> tuple[float, float, float, fl
     for i in range(bar.segments):
         ax.add_patch(Rectangle((x0 + i * bar.segment_m, y0), bar.segment_m, h, linewidth=0.6,
                                facecolor="black" if i % 2 == 0 else "white", edgecolor="black", zorder=71))
-    for i, tick in enumerate(bar.ticks):
-        ax.text(x0 + i * bar.segment_m, y0 + h * 1.5, tick, fontsize=fontsize, ha="center", va="bottom", zorder=72)
+    # Points per metre on the page: a small inset has room for the end labels only.
+    points_per_m = ax.bbox.width * 72 / ax.figure.dpi / width
+    for i in cartography.scale_bar_labels(bar.ticks, bar.segment_m * points_per_m, fontsize):
+        ax.text(x0 + i * bar.segment_m, y0 + h * 1.5, bar.ticks[i], fontsize=fontsize, ha="center", va="bottom",
+                zorder=72)
     return box
 
 

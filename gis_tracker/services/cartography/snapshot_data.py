@@ -231,6 +231,27 @@ def load_layer(session: Session, coll: catalog.Collection, extent: cartography.B
     return layer
 
 
+def layer_from_shapes(coll: catalog.Collection, geoms: list, values: list, labels: list,
+                      extent: cartography.Bbox, tolerance: float) -> LayerData:
+    """Build a layer to draw from geometries held in memory (EPSG:4547), e.g. features as of a past date.
+
+    Only those inside ``extent`` are kept, simplified to ``tolerance`` like the
+    layers read from the database; the legend lists the values drawn.
+    """
+    kind = _kind(coll.geometry_type)
+    layer = LayerData(coll.id, coll.title, kind, dict(coll.style), coll.style_by, dict(coll.style_colours))
+    frame = shapely.box(*extent)
+    for geom, value, label in zip(geoms, values, labels):
+        if geom is None or geom.is_empty or not geom.intersects(frame):
+            continue
+        layer.geoms.append(geom.simplify(tolerance, preserve_topology=True) if kind != "point" else geom)
+        layer.values.append(value)
+        layer.labels.append(label)
+    if layer.geoms:
+        layer.legend = _legend(coll, kind, layer.values, layer.style_for)
+    return layer
+
+
 def data_as_of(session: Session, layer_ids: list[str]) -> date | None:
     """Return the date of the latest change to any drawn layer."""
     available = catalog.all_collections(session)

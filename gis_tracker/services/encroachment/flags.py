@@ -113,13 +113,14 @@ def flag_history(session: Session, flag_id: int) -> list[dict]:
 
 def list_flags(session: Session, severity: str | None = None, status: str | None = None,
                zone: str | None = None, include_cleared: bool = False, limit: int = 1000) -> list[dict]:
-    """Return flags with their project and zone, filtered, most severe first."""
-    parent = Zone.__table__.alias("parent_zone")
-    stmt = (select(EncroachmentFlag, EncroachmentRule, Project.name, Zone.code, Zone.name, parent.c.code)
+    """Return flags with their project, 片区 and 功能区 (names, as the database assigned them), most severe first."""
+    sub = Zone.__table__.alias("sub_area")
+    stmt = (select(EncroachmentFlag, EncroachmentRule, Project.name, Zone.code, Zone.name, Zone.name_en,
+                   sub.c.name, sub.c.name_en, sub.c.level)
             .join(EncroachmentRule, EncroachmentRule.id == EncroachmentFlag.rule_id)
             .join(Project, Project.id == EncroachmentFlag.project_id)
-            .outerjoin(Zone, Zone.id == Project.zone_id)
-            .outerjoin(parent, parent.c.id == Zone.parent_id)
+            .outerjoin(Zone, Zone.id == Project.top_zone_id)
+            .outerjoin(sub, sub.c.id == Project.zone_id)
             .where(Project.deleted_at.is_(None)))
     if severity:
         if severity not in rules.SEVERITIES:
@@ -130,14 +131,16 @@ def list_flags(session: Session, severity: str | None = None, status: str | None
             raise BadParameter("未知状态", code="bad_status")
         stmt = stmt.where(EncroachmentFlag.status == status)
     if zone:
-        stmt = stmt.where((Zone.code == zone) | (parent.c.code == zone))
+        stmt = stmt.where(Zone.code == zone)
     if not include_cleared:
         stmt = stmt.where(EncroachmentFlag.cleared_at.is_(None))
     rows = session.execute(stmt.limit(limit)).all()
     out = []
-    for flag, rule, project_name, zone_code, zone_name, parent_code in rows:
+    for flag, rule, project_name, zone_code, zone_name, zone_name_en, sub_name, sub_name_en, sub_level in rows:
         item = check.flag_dict(flag, rule)
-        item.update(project_name=project_name, zone_code=parent_code or zone_code, zone_name=zone_name)
+        is_sub = sub_level == "sub_area"
+        item.update(project_name=project_name, zone_code=zone_code, zone_name=zone_name, zone_name_en=zone_name_en,
+                    sub_area_name=sub_name if is_sub else None, sub_area_name_en=sub_name_en if is_sub else None)
         out.append(item)
     out.sort(key=lambda f: (-rules.SEVERITY_RANK.get(f["severity"], 0), f["project_name"] or "", f["id"]))
     return out

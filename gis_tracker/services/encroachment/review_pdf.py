@@ -14,15 +14,15 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from ...rules import encroachment as enc_rules  # noqa: E402
+from ...rules import land_use, project_status  # noqa: E402
 from . import review_map  # noqa: E402
 
 LOGGER = logging.getLogger(__name__)
 A4 = (8.27, 11.69)
 LEFT, RIGHT, TOP, BOTTOM = 0.08, 0.92, 0.95, 0.06
-TYPE_LABELS = {"industrial": "工业", "commercial": "商业", "residential": "居住", "infrastructure": "基础设施",
-               "public": "公共服务", "tourism": "旅游", "livestock": "畜禽养殖", "logistics": "物流"}
-IDLE_TEXT = {"none": "未闲置", "fee": "闲置满 1 年未满 2 年：按土地成交价款的 20% 缴纳土地闲置费",
-             "reclaim": "闲置满 2 年：依法收回土地使用权"}
+TYPE_LABELS = {code: zh for code, (zh, _en) in project_status.PROJECT_TYPE_LABELS.items()}
+STATUS_LABELS = {code: zh for code, (zh, _en) in project_status.STATUS_LABELS.items()}
+PARK_LABELS = {code: zh for code, (zh, _en) in land_use.PARK_LEVEL_LABELS.items()}
 
 
 class _Pages:
@@ -109,7 +109,9 @@ def render(a, number: str | None, issued_at: datetime | None, issued_by: str | N
         w.gap()
         w.line("一、项目概况", size=11, bold=True)
         w.line(f"项目名称：{p['name']}　类型：{TYPE_LABELS.get(p['project_type'], p['project_type'])}"
-               f"　所在片区：{p['zone_name'] or '—'}")
+               f"　状态：{STATUS_LABELS.get(p['status'], p['status'])}")
+        w.line(f"所在片区：{p['zone_name'] or '—'}" + (f"（{p['sub_area_name']}）" if p.get("sub_area_name") else "")
+               + f"　园区级别：{PARK_LABELS.get(p['park_level'], '未填')}")
         w.line(f"用地面积：{_fmt(p['area_m2'])} m²（{_fmt(p['area_mu'])} 亩）"
                f"　总投资：{_fmt(p['investment_wan'], 0)} 万元")
         if a.extract is not None:
@@ -144,15 +146,32 @@ def render(a, number: str | None, issued_at: datetime | None, issued_by: str | N
         else:
             w.row([(LEFT, "指标", 20), (0.40, "实际值", 12), (0.55, "标准", 14), (0.72, "结果", 10)], colour="#333")
             for i in a.indicators:
-                result = "无数据" if i.ok is None else ("达标" if i.ok else "未达标")
+                if i.ok is None:
+                    result = "无法判断" if i.threshold is None else "无数据"
+                else:
+                    result = "达标" if i.ok else "未达标"
+                standard = f"≥ {i.threshold:g} {i.unit}" if i.threshold is not None else "园区级别未填"
                 w.row([(LEFT, i.label, 20), (0.40, f"{_fmt(i.value)} {i.unit}", 12),
-                       (0.55, f"≥ {i.threshold:g} {i.unit}", 14), (0.72, result, 10)])
+                       (0.55, standard, 14), (0.72, result, 10)])
+                if i.consequence:
+                    w.line(f"  {i.consequence}", size=7, colour="#444", wrap=72)
             w.line(f"依据：{a.indicators[0].basis}", size=7, colour="#444", wrap=72)
-        idle_years = "" if a.idle.idle_years is None else f"（已闲置 {a.idle.idle_years} 年）"
-        w.line(f"土地闲置：{IDLE_TEXT[a.idle.consequence]}{idle_years}")
+        for f in a.findings:
+            w.line(f"需审查：{f.text}", wrap=58)
+        w.line(f"土地闲置：{a.idle.text}")
         w.line(f"依据：{a.idle.basis}", size=7, colour="#444", wrap=72)
         w.gap()
         w.line("四、结论", size=11, bold=True)
         w.line(f"{label}。依据《石峰区两型建设攻坚实施方案》二(七)2(3)，审查未通过的项目不得实施。")
+        for reason in a.reasons():
+            w.line(f"· {reason}", size=8, wrap=64)
+        if a.override is not None:
+            o = a.override
+            w.gap()
+            w.line("五、管理员越权放行", size=11, bold=True, colour="#c00000")
+            w.line(f"{o.username} 于 {o.at.astimezone().strftime('%Y-%m-%d %H:%M')} 越权放行至"
+                   f"“{STATUS_LABELS.get(o.to_status, o.to_status)}”（审查结论："
+                   f"{enc_rules.CONCLUSION_LABELS[o.conclusion][0]}）。")
+            w.line(f"理由：{o.reason}", wrap=58)
         w.close()
     return buf.getvalue()

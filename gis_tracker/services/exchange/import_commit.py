@@ -28,7 +28,7 @@ from ...i18n import gettext as _
 from ...models import DataImport, UserLayer
 from ...spatial import validate
 from ..accounts import audit, notifications
-from ..features import catalog, tiles, user_layers, write_events
+from ..features import catalog, tiles, user_layers, write_events, writes
 from ..features.attributes import check_properties
 from . import copy_loader, import_files
 
@@ -199,6 +199,8 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
         coll = catalog.get(plan["collection"], session)
     rows, repaired = _feature_rows(coll, data, plan, progress)
     ids = _insert(session, coll, rows, record.username, progress)
+    progress(91, _("审查导入的要素"))
+    checks = write_events.run_bulk_checks(session, coll.id, ids, record.username)  # may refuse: nothing stored
     summary = {"import_id": record.id, "filename": record.filename, "format": record.format,
                "crs": data.get("crs"), "count": len(ids), "first_id": min(ids) if ids else None,
                "last_id": max(ids) if ids else None, "repaired": repaired, "created_layer": created}
@@ -213,6 +215,8 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
+        if getattr(exc.orig, "pgcode", "") == writes.REVIEW_REQUIRED_SQLSTATE:
+            raise writes.review_required_error(exc) from None
         raise Unprocessable(f"数据不符合数据库约束，未导入（{str(exc.orig).splitlines()[0][:120]}）",
                             code="constraint") from None
     progress(92, _("更新相关检查"))
@@ -223,7 +227,7 @@ def _commit_import(session: Session, record: DataImport, progress) -> dict:
         LOGGER.exception("checks after import %s failed", record.id)
         session.rollback()
         extra = {"checks_failed": _("导入已完成，但相关检查失败，请在合规审查中重新检查")}
-    return {**summary, "collection": coll.id, "hooks": audit.jsonable(extra or {})}
+    return {**summary, "collection": coll.id, "hooks": audit.jsonable({**checks, **(extra or {})})}
 
 
 def _mark(import_id: int, **values) -> None:

@@ -282,7 +282,7 @@ def _plan_existing(session: Session, user, record: DataImport, target: str, body
     coll = catalog.get(target, session)
     if coll is None:
         raise NotFound(f"图层 {target[:60]!r} 不存在", code="unknown_collection")
-    if user.role not in coll.write_roles:
+    if user.role not in coll.write_roles or not coll.may_create(user.role):
         raise Forbidden(f"您的角色无权向图层“{coll.title}”导入",
                         code="forbidden_layer")
     mapping = body.get("mapping")

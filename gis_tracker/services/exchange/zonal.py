@@ -1,10 +1,12 @@
-"""Zonal statistics of stored rasters and the plan's green indicators per zone and sub-area.
+"""Zonal statistics of stored rasters and the plan's green indicators: the district, the central city, zones.
 
-For every zone the land-cover raster gives the areas of forest, green space,
-water and built-up land; the DEM gives mean elevation and slope; with the
-population a planner entered, green space per person.  Each indicator is
-compared with the plan's target (森林覆盖率 ≥ 55 %, 建成区绿化覆盖率 ≥ 52 %,
-绿地率 ≥ 50 %, 人均公共绿地 ≥ 14 m²).
+For the whole district, the central city (清水塘 + 田心) and every zone and
+sub-area the land-cover raster gives the areas of forest, green space, water
+and built-up land; the DEM gives mean elevation and slope; with the
+population a planner entered, green space per person.  The plan's targets are
+judged where the plan sets them: 森林覆盖率 ≥ 55 %, 建成区绿化覆盖率 ≥ 52 %,
+建成区绿地率 ≥ 50 % and 人均公共绿地 ≥ 14 m² for the district, 中心城区建成区绿化覆盖率
+≥ 50 % for the central city; zones and sub-areas show their figures as context.
 """
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ import math
 from datetime import UTC, datetime
 
 import shapely
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import access, parsing
 from ...errors import BadParameter, Forbidden, NotFound
-from ...models import Raster, Zone, ZonePopulation
+from ...models import District, Raster, Zone, ZonePopulation
 from ...spatial import crs as crsmod
 from ...spatial import raster as rmath
 from ..accounts import audit
@@ -105,10 +107,59 @@ def indicators(session: Session, landcover: str | None = None, dem: str | None =
                      "shares": shares or None, "dem": relief.get(zone["id"]),
                      "population": pop.population if pop else None, "population_year": pop.year if pop else None,
                      "population_version": pop.version if pop else 0,
-                     "targets": rmath.compare_targets(values)})
+                     "targets": rmath.compare_targets(values, scope=None)})
+    tops = [z for z in zones if z["level"] == "zone"]
+    people = [populations[z["id"]].population for z in tops if z["id"] in populations]
+    district_population = sum(people) if tops and len(people) == len(tops) else None
+    district = _area_entry(session, "district", ("石峰区（全区）", "Shifeng District (whole)"), "district",
+                           lc_raster, dem_raster, district_population)
+    central = _area_entry(session, "central_city", ("中心城区（清水塘、田心）", "Central city (Qingshuitang, Tianxin)"),
+                          "central_city", lc_raster, dem_raster, None)
     return {"landcover_raster": lc_raster.name if lc_raster else None,
             "dem_raster": dem_raster.name if dem_raster else None,
-            "missing_files": missing, "targets": [t.__dict__ for t in rmath.PLAN_TARGETS], "zones": rows}
+            "missing_files": missing, "targets": [t.__dict__ for t in rmath.PLAN_TARGETS],
+            "definitions": {"built_up": rmath.BUILT_UP_DEFINITION, "built_up_en": rmath.BUILT_UP_DEFINITION_EN,
+                            "central_city": rmath.CENTRAL_CITY_DEFINITION,
+                            "central_city_en": rmath.CENTRAL_CITY_DEFINITION_EN},
+            "district": district, "central_city": central, "zones": rows}
+
+
+CENTRAL_CITY_ZONES = ("QST", "TX")
+"""The zones that make up 中心城区 (see :data:`spatial.raster.CENTRAL_CITY_DEFINITION`)."""
+
+
+def _area_shape(session: Session, scope: str, target_crs: str):
+    """Return the district outline or the central city (union of its zones) in ``target_crs``, or None."""
+    if scope == "district":
+        wkb = session.scalar(select(func.ST_AsBinary(func.ST_Union(District.geom))))
+    else:
+        wkb = session.scalar(select(func.ST_AsBinary(func.ST_Union(Zone.geom))).where(
+            Zone.code.in_(CENTRAL_CITY_ZONES), Zone.level == "zone", Zone.deleted_at.is_(None)))
+    if wkb is None:
+        return None
+    return crsmod.transform(shapely.from_wkb(bytes(wkb)), crsmod.STORAGE_CRS, target_crs)
+
+
+def _area_entry(session: Session, code: str, name: tuple[str, str], scope: str, lc_raster: Raster | None,
+                dem_raster: Raster | None, population: int | None) -> dict | None:
+    """Return the indicators of the whole district or the central city, judged against the plan's targets."""
+    base = _area_shape(session, scope, crsmod.STORAGE_CRS)
+    if base is None:
+        return None
+
+    def stats(raster):
+        if raster is None:
+            return None
+        shape = _area_shape(session, scope, raster.crs)
+        return raster_zone_stats(raster, rasters.path_of(raster), [{"id": code, "geom": shape}]).get(code)
+    cats, relief = stats(lc_raster), stats(dem_raster)
+    shares = rmath.landcover_shares(cats) if cats else {}
+    values = {**shares, "green_per_capita": rmath.green_per_capita(cats["green"], population)
+              if cats and population else None}
+    return {"code": code, "name": name[0], "name_en": name[1], "level": scope, "area_m2": round(base.area, 1),
+            "landcover_m2": {k: round(v, 1) for k, v in cats.items()} if cats else None,
+            "shares": shares or None, "dem": relief, "population": population,
+            "targets": rmath.compare_targets(values, scope=scope)}
 
 
 def set_population(session: Session, user, zone_code: str, population: object, year: object = None) -> dict:

@@ -17,6 +17,7 @@ from ... import access
 from ...errors import NotFound
 from ...models import Enterprise, LayerFeature, Project, ProtectedArea, RestorationCheck, UserLayer, WaterBody, Zone
 from ...rules import planning as planning_rules
+from ...rules import project_status
 from ...rules.stages import PATH_LABELS, PATH_LABELS_EN, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
 from .encroachment_collection import encroachments_collection
 
@@ -35,6 +36,7 @@ class Field:
     popup: bool = True
     writable: bool = True  # False: changed only by a dedicated use case (e.g. stage transitions)
     jsonb: bool = False  # stored in LayerFeature.properties: ``expr`` reads it, writes still allowed
+    write_roles: tuple[str, ...] | None = None  # who may change it (None: the collection's write_roles)
 
     @property
     def editable(self) -> bool:
@@ -67,6 +69,33 @@ class Collection:
     # The date property ``datetime`` filters on (OGC primary instant). Built-in layers name it; a planner-defined
     # layer uses its first date field. None on a built-in layer: ``datetime`` is refused (400).
     temporal: str | None = None
+    # Finer rights (None: write_roles): who may create and delete features, who may change geometries.
+    create_roles: tuple[str, ...] | None = None
+    delete_roles: tuple[str, ...] | None = None
+    geometry_roles: tuple[str, ...] | None = None
+
+    def may_create(self, role: str | None) -> bool:
+        """Tell whether ``role`` may create features of this collection."""
+        return role in (self.create_roles if self.create_roles is not None else self.write_roles)
+
+    def may_delete(self, role: str | None) -> bool:
+        """Tell whether ``role`` may delete features of this collection."""
+        return role in (self.delete_roles if self.delete_roles is not None else self.write_roles)
+
+    def may_write_geometry(self, role: str | None) -> bool:
+        """Tell whether ``role`` may change a feature's geometry."""
+        return role in (self.geometry_roles if self.geometry_roles is not None else self.write_roles)
+
+    def field_writable(self, name: str, role: str | None) -> bool:
+        """Tell whether ``role`` may change field ``name`` through feature writes (the per-field rights table)."""
+        f = self.field(name)
+        if f is None or not f.editable:
+            return False
+        return role in (f.write_roles if f.write_roles is not None else self.write_roles)
+
+    def read_only_fields(self, role: str | None) -> set[str]:
+        """Return the names of the fields ``role`` may not change: the schema's ``readOnly`` for that role."""
+        return {f.name for f in self.fields if not self.field_writable(f.name, role)}
 
     def scope(self) -> list:
         """Return the WHERE clauses selecting this collection's rows of its table."""
@@ -88,7 +117,8 @@ class Collection:
 
 
 def _zone_code(model) -> Callable[[], Any]:
-    return lambda: (select(Zone.code).where(Zone.id == model.zone_id).scalar_subquery())
+    """The code of the 片区 (top-level zone) the database assigned (migration 0020)."""
+    return lambda: (select(Zone.code).where(Zone.id == model.top_zone_id).scalar_subquery())
 
 
 def _parent_code():
@@ -103,7 +133,8 @@ def _zone_group():
 
 
 def _zone_name(model) -> Callable[[], Any]:
-    return lambda: (select(Zone.name).where(Zone.id == model.zone_id).scalar_subquery())
+    """The name of the 片区 (top-level zone) the database assigned (migration 0020)."""
+    return lambda: (select(Zone.name).where(Zone.id == model.top_zone_id).scalar_subquery())
 
 
 def _restoration_proposed():
@@ -146,28 +177,34 @@ def _remediation_due():
 RESTORATION_STATUS_CHOICES = dict(planning_rules.RESTORATION_STATUSES)
 REMEDIATION_BASIS_CHOICES = dict(planning_rules.REMEDIATION_BASES)
 
-PROJECT_TYPE_CHOICES = {
-    "industrial": ("工业", "Industrial"),
-    "commercial": ("商业", "Commercial"),
-    "residential": ("居住", "Residential"),
-    "infrastructure": ("基础设施", "Infrastructure"),
-    "public": ("公共服务", "Public"),
-    "tourism": ("旅游", "Tourism"),
-    "livestock": ("畜禽养殖", "Livestock"),
-    "logistics": ("物流", "Logistics"),
-}
-PROJECT_STATUS_CHOICES = {
-    "planned": ("规划", "Planned"),
-    "approved": ("已批复", "Approved"),
-    "under_construction": ("在建", "Under construction"),
-    "completed": ("已建成", "Completed"),
-}
+def _sub_area(model, column: str) -> Callable[[], Any]:
+    """The code or name of the sub-area (功能区) the feature overlaps most, None when it lies in none."""
+    return lambda: (select(getattr(Zone, column)).where(Zone.id == model.zone_id, Zone.level == "sub_area")
+                    .scalar_subquery())
+
+
+def zone_fields(model) -> tuple[Field, ...]:
+    """The zone fields every feature layer carries: its 片区 and 功能区, both assigned by the database."""
+    return (
+        Field("zone_code", "string", "所在片区编码", "Zone code", expr=_zone_code(model), popup=False),
+        Field("zone_name", "string", "所在片区", "Zone", expr=_zone_name(model)),
+        Field("sub_area_code", "string", "所在功能区编码", "Sub-area code", expr=_sub_area(model, "code"),
+              popup=False),
+        Field("sub_area_name", "string", "所在功能区", "Sub-area", expr=_sub_area(model, "name")),
+    )
+
+
+PROJECT_TYPE_CHOICES = dict(project_status.PROJECT_TYPE_LABELS)
+PROJECT_STATUS_CHOICES = dict(project_status.STATUS_LABELS)
 PROTECTED_CATEGORY_CHOICES = {
     "green_heart": ("长株潭绿心", "Green heart"),
     "drinking_water": ("饮用水水源保护区", "Drinking-water source protection zone"),
     "livestock_ban": ("畜禽禁养区", "Livestock no-farming zone"),
     "forest_park": ("森林公园", "Forest park"),
+    "livestock_restrict": ("畜禽限养区", "Livestock restricted-farming zone"),
 }
+PROTECTED_UNTIERED = ("livestock_ban", "livestock_restrict", "forest_park")
+"""Categories without tiers: their legend entry is the category."""
 PROTECTED_TIER_CHOICES = {
     "prohibited": ("禁止开发区", "Prohibited development"),
     "restricted": ("限制开发区", "Restricted development"),
@@ -215,41 +252,46 @@ def _build() -> dict[str, Collection]:
         style_by="zone_group",
         style_colours={"QST": "#c0504d", "TX": "#4f81bd", "JLS": "#9bbb59"},
     )
+    # Rights per field: relocation officers record stage transitions (their own use case) and contacts;
+    # identity, path, destination, planned dates, creating and deleting are for admins, geometry also planners.
+    admin_only = access.ADMIN
     enterprises = Collection(
         id="enterprises", title="清水塘搬迁企业", title_en="Qingshuitang enterprises",
         description="清水塘老工业基地172家搬迁改造企业", model=Enterprise,
         geometry_type="Point",
         fields=(
-            Field("name", "string", "企业名称", "Name", required=True),
-            Field("credit_code", "string", "统一社会信用代码", "Credit code"),
-            Field("industry", "string", "行业", "Industry"),
-            Field("path", "string", "搬迁方式", "Path", required=True, choices=PATH_CHOICES),
+            Field("name", "string", "企业名称", "Name", required=True, write_roles=admin_only),
+            Field("credit_code", "string", "统一社会信用代码", "Credit code", write_roles=admin_only),
+            Field("industry", "string", "行业", "Industry", write_roles=admin_only),
+            Field("path", "string", "搬迁方式", "Path", required=True, choices=PATH_CHOICES, write_roles=admin_only),
             Field("stage", "string", "当前阶段", "Stage", required=True, choices=STAGE_CHOICES,
                   popup=False, writable=False),
             Field("stage_label", "string", "当前阶段", "Stage",
                   expr=lambda: case(STAGE_LABELS, value=Enterprise.stage)),
-            Field("destination", "string", "搬迁去向", "Destination"),
-            Field("land_area_m2", "number", "占地面积（m²）", "Land area (m²)"),
-            Field("employees", "integer", "职工人数", "Employees"),
-            Field("is_sample", "boolean", "示例数据", "Sample data"),
+            Field("destination", "string", "搬迁去向", "Destination", write_roles=admin_only),
+            Field("contact_person", "string", "联系人", "Contact person", write_roles=access.RELOCATION),
+            Field("contact_phone", "string", "联系电话", "Contact phone", write_roles=access.RELOCATION),
+            Field("land_area_m2", "number", "占地面积（m²）", "Land area (m²)", write_roles=admin_only),
+            Field("employees", "integer", "职工人数", "Employees", write_roles=admin_only),
+            Field("is_sample", "boolean", "示例数据", "Sample data", write_roles=admin_only),
             Field("stage_dates", "object", "阶段日期", "Stage dates", popup=False, writable=False),
-            Field("planned_dates", "object", "计划日期", "Planned dates", popup=False),
-            Field("zone_code", "string", "所在功能区", "Sub-area", expr=_zone_code(Enterprise), popup=False),
-            Field("zone_name", "string", "所在功能区", "Sub-area", expr=_zone_name(Enterprise)),
-            Field("chimney_count", "integer", "烟囱数（座）", "Chimneys"),
+            Field("planned_dates", "object", "计划日期", "Planned dates", popup=False, write_roles=admin_only),
+            *zone_fields(Enterprise),
+            Field("chimney_count", "integer", "烟囱数（座）", "Chimneys", write_roles=admin_only),
             Field("remediation_basis", "string", "场地修复期限起算", "Remediation term from",
-                  choices=REMEDIATION_BASIS_CHOICES, popup=False),
-            Field("remediation_months", "integer", "场地修复期限（月）", "Remediation term (months)", popup=False),
+                  choices=REMEDIATION_BASIS_CHOICES, popup=False, write_roles=admin_only),
+            Field("remediation_months", "integer", "场地修复期限（月）", "Remediation term (months)", popup=False,
+                  write_roles=admin_only),
             Field("remediation_due", "date", "场地修复期限", "Site remediation due", expr=_remediation_due),
         ),
         style={"radius": 5, "weight": 1, "color": "#333333", "fillOpacity": 0.9},
         style_by="stage", style_colours=STAGE_COLOURS,
-        # Planners do not edit relocation records; the relocation office does.
-        write_roles=access.RELOCATION,
+        write_roles=access.EDITORS, create_roles=admin_only, delete_roles=admin_only,
+        geometry_roles=access.PLANNERS,
     )
     protected = Collection(
         id="protected_areas", title="保护区", title_en="Protected areas",
-        description="绿心分级管控区、饮用水水源保护区、畜禽禁养区、森林公园", model=ProtectedArea,
+        description="绿心分级管控区、饮用水水源保护区、畜禽禁养区与限养区、森林公园", model=ProtectedArea,
         geometry_type="MultiPolygon",
         fields=(
             Field("name", "string", "名称", "Name", required=True),
@@ -257,13 +299,20 @@ def _build() -> dict[str, Collection]:
             Field("tier", "string", "级别", "Tier", choices=PROTECTED_TIER_CHOICES),
             Field("approval_no", "string", "批复文号", "Approval document"),
             Field("effective_date", "date", "生效日期", "Effective date"),
+            # What the map and the legends colour by: the tier, or the category of an area without tiers,
+            # so 畜禽禁养区, 限养区 and 森林公园 are each named (not all "其他").
+            Field("legend_class", "string", "图例类别", "Legend class", popup=False,
+                  expr=lambda: func.coalesce(ProtectedArea.tier, ProtectedArea.category),
+                  choices={**PROTECTED_TIER_CHOICES, **{k: v for k, v in PROTECTED_CATEGORY_CHOICES.items()
+                                                         if k in PROTECTED_UNTIERED}}),
         ),
         style={"weight": 1, "fillOpacity": 0.35, "dashArray": "4 3"},
         temporal="effective_date",
-        style_by="tier",
+        style_by="legend_class",
         style_colours={
             "prohibited": "#8b0000", "restricted": "#e06666", "controlled": "#f6b26b",
-            "level1": "#1c4587", "level2": "#6fa8dc", "": "#76a5af",
+            "level1": "#1c4587", "level2": "#6fa8dc", "livestock_ban": "#8e7cc3", "livestock_restrict": "#c9b8e8",
+            "forest_park": "#38761d", "": "#76a5af",
         },
     )
     water = Collection(
@@ -285,12 +334,12 @@ def _build() -> dict[str, Collection]:
             Field("project_type", "string", "项目类型", "Type", required=True, choices=PROJECT_TYPE_CHOICES),
             Field("status", "string", "状态", "Status", required=True, choices=PROJECT_STATUS_CHOICES),
             Field("investment_wan", "number", "投资（万元）", "Investment (10k CNY)"),
-            Field("zone_code", "string", "所在片区", "Zone", expr=_zone_code(Project), popup=False),
-            Field("zone_name", "string", "所在片区", "Zone", expr=_zone_name(Project)),
+            *zone_fields(Project),
             Field("park_level", "string", "园区级别", "Park level", choices=PARK_LEVEL_CHOICES),
             Field("floor_area_ratio", "number", "容积率", "Floor-area ratio"),
             Field("building_coverage", "number", "建筑系数", "Building coverage"),
             Field("annual_tax_wan", "number", "年税收（万元）", "Annual tax (10k CNY)"),
+            Field("land_price_wan", "number", "土地成交价款（万元）", "Land price (10k CNY)"),
             Field("land_supplied_date", "date", "供地日期", "Land supplied"),
             Field("construction_started_date", "date", "开工日期", "Construction started"),
             Field("description", "string", "说明", "Description"),

@@ -51,3 +51,29 @@ def run_after_bulk(session: Session, collection_id: str, username: str) -> dict:
         if result:
             extra.update(result)
     return extra
+
+
+BulkCheck = Callable[[Session, str, list, str], "dict | None"]
+_BULK_CHECKS: list[BulkCheck] = []
+
+
+def register_bulk_check(fn: BulkCheck) -> BulkCheck:
+    """Register ``fn(session, collection_id, feature_ids, username)``: run on bulk-inserted rows before commit.
+
+    Unlike the after-bulk hooks, these run inside the import's transaction and
+    may refuse it by raising (e.g. the review gate for projects): then nothing
+    of the import is stored.
+    """
+    if fn not in _BULK_CHECKS:
+        _BULK_CHECKS.append(fn)
+    return fn
+
+
+def run_bulk_checks(session: Session, collection_id: str, feature_ids: list[int], username: str) -> dict:
+    """Run every bulk check on rows about to be committed and merge their results."""
+    extra: dict = {}
+    for fn in _BULK_CHECKS:
+        result = fn(session, collection_id, feature_ids, username)
+        if result:
+            extra.update(result)
+    return extra

@@ -8,6 +8,7 @@ in the same transaction.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -78,6 +79,18 @@ class WriteResult:
     extra: dict = field(default_factory=dict)
 
 
+def _one_transaction(fn):
+    """Run a write so that a refusal anywhere in it (rights, ETag, a hook) leaves nothing behind: roll back."""
+    @functools.wraps(fn)
+    def wrapper(session: Session, *args, **kwargs):
+        try:
+            return fn(session, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+    return wrapper
+
+
 def etag(collection_id: str, fid: int, version: int) -> str:
     """Return the strong ETag of one version of a feature."""
     return f'"{collection_id}-{fid}-v{version}"'
@@ -87,6 +100,56 @@ def _check_role(coll: Collection, user: User) -> None:
     if user.role not in coll.write_roles:
         raise Forbidden(f"您的角色无权编辑图层“{coll.title}”",
                         code="forbidden_layer")
+
+
+def _forbidden_field(coll: Collection, name: str, label: str) -> Forbidden:
+    return Forbidden(f"您的角色无权修改“{coll.title}”的字段“{label}”", code="forbidden_field",
+                     details={"field": name})
+
+
+def check_field_rights(coll: Collection, user: User, current: dict | None, clean: dict, replace: bool,
+                       geometry_changed: bool) -> None:
+    """Refuse (403 naming the field) a change of a field or the geometry ``user``'s role may not make.
+
+    ``clean`` is what the write sets; with ``replace`` every editable field not
+    in it is cleared.  Only real changes count: a client echoing back the
+    stored value of a field it may not change is not refused.
+    """
+    role = user.role
+    if geometry_changed and not coll.may_write_geometry(role):
+        raise _forbidden_field(coll, "geometry", "几何")
+    for f in coll.fields:
+        if not f.editable or coll.field_writable(f.name, role):
+            continue
+        if f.name in clean:
+            new = clean[f.name]
+        elif replace and current is not None:
+            new = None
+        else:
+            continue
+        old = (current or {}).get(f.name)
+        if current is None and new in (None, ""):
+            continue
+        if _comparable(old) != _comparable(new):
+            raise _forbidden_field(coll, f.name, f.label)
+
+
+def _comparable(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None if value == "" else value
+
+
+GEOMETRY_SAME_M = 0.05
+"""A geometry sent back within 5 cm of the stored one (lon/lat rounding) is not a change."""
+
+
+def _geometry_changed(session: Session, coll: Collection, row, geom: BaseGeometry) -> bool:
+    distance = session.scalar(select(func.ST_HausdorffDistance(coll.model.geom, _geom_expr(geom)))
+                              .where(coll.model.id == row.id))
+    return distance is None or distance > GEOMETRY_SAME_M
 
 
 def district_bounds(session: Session) -> tuple[float, float, float, float]:
@@ -141,6 +204,16 @@ def _snapshot(session: Session, coll: Collection, row) -> dict:
             "geometry": _geojson_of(session, coll, row.id)}
 
 
+def keep_version(session: Session, coll: Collection, row, action: str, username: str) -> None:
+    """Keep the row's current state as version ``row.version`` (for writes made by other use cases)."""
+    _keep_version(session, coll, row, action, username)
+
+
+def ensure_baseline(session: Session, coll: Collection, row) -> None:
+    """Keep the row's current state as a version if it has none yet (before another use case changes it)."""
+    _ensure_baseline(session, coll, row)
+
+
 def _keep_version(session: Session, coll: Collection, row, action: str, username: str) -> None:
     session.add(FeatureVersion(
         collection=coll.id, feature_id=row.id, version=row.version, action=action,
@@ -159,6 +232,16 @@ def _apply_properties(coll: Collection, row, props: dict, replace: bool) -> None
             setattr(row, f.name, props[f.name])
         elif replace:
             setattr(row, f.name, None)
+
+
+REVIEW_REQUIRED_SQLSTATE = "23R01"
+"""Raised at COMMIT by the database (migration 0021) for a project write the review gate did not judge."""
+
+
+def review_required_error(exc: IntegrityError) -> Conflict:
+    """Return the 409 for a commit the database refused because a project skipped its review."""
+    return Conflict("项目未经两型审查，不能改为已批复、在建或已建成（审查未通过的不得实施）", code="review_required",
+                    details={"database": str(exc.orig).splitlines()[0][:200]})
 
 
 class SaveOutcomeUnknown(DatabaseUnavailable):
@@ -210,6 +293,8 @@ def _commit(session: Session, unknown: SaveOutcomeUnknown | None = None) -> None
     except IntegrityError as exc:
         session.rollback()
         pgcode = getattr(exc.orig, "pgcode", "")
+        if pgcode == REVIEW_REQUIRED_SQLSTATE:
+            raise review_required_error(exc) from None
         if pgcode == "23505":
             raise Conflict("与已有要素重复（如名称或编码）",
                            code="duplicate") from None
@@ -220,12 +305,17 @@ def _commit(session: Session, unknown: SaveOutcomeUnknown | None = None) -> None
 
 
 def _finish(session: Session, coll: Collection, row, action: str, user: User, before: dict | None) -> WriteResult:
-    session.flush()
-    _keep_version(session, coll, row, action, user.username)
-    after = _snapshot(session, coll, row) if action != "delete" else {"deleted": True}
-    audit.record(session, username=user.username, action=action, object_type=coll.id,
-                 object_id=row.id, before=before, after=after)
-    extra = write_events.run_after_write(session, coll.id, row.id, action, user.username)
+    try:
+        session.flush()
+        _keep_version(session, coll, row, action, user.username)
+        after = _snapshot(session, coll, row) if action != "delete" else {"deleted": True}
+        audit.record(session, username=user.username, action=action, object_type=coll.id,
+                     object_id=row.id, before=before, after=after)
+        # A hook may refuse the write (the review gate): then nothing of it is stored.
+        extra = write_events.run_after_write(session, coll.id, row.id, action, user.username)
+    except BaseException:
+        session.rollback()
+        raise
     fid, version = row.id, row.version
     # Read the feature back *before* the commit, inside the transaction (it sees its own writes): once
     # PostgreSQL has committed, the answer needs nothing more from the database, so a database lost
@@ -282,12 +372,16 @@ def _parse_body(body: object, need_geometry: bool) -> tuple[dict, object]:
     return props, geometry
 
 
+@_one_transaction
 def create(session: Session, coll: Collection, body: object, user: User, max_vertices: int,
            crs: InputCrs = LONLAT) -> WriteResult:
     """Create a feature from a GeoJSON Feature (geometry in ``crs``, lon/lat by default)."""
     _check_role(coll, user)
+    if not coll.may_create(user.role):
+        raise Forbidden(f"您的角色无权在图层“{coll.title}”中新建要素", code="forbidden_create")
     props, geometry = _parse_body(body, need_geometry=True)
     clean = check_properties(coll, props, current=None, partial=False)
+    check_field_rights(coll, user, None, clean, replace=True, geometry_changed=False)
     geom = check_geometry(session, coll, geometry, max_vertices, crs)
     row = coll.model(layer_id=coll.layer_id) if coll.storage == "jsonb" else coll.model()
     _apply_properties(coll, row, clean, replace=True)
@@ -298,6 +392,7 @@ def create(session: Session, coll: Collection, body: object, user: User, max_ver
     return _finish(session, coll, row, "create", user, None)
 
 
+@_one_transaction
 def update(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
            max_vertices: int, replace: bool, crs: InputCrs = LONLAT) -> WriteResult:
     """Replace (PUT) or partially update (PATCH) a feature, refusing stale versions."""
@@ -306,9 +401,13 @@ def update(session: Session, coll: Collection, fid: int, body: object, user: Use
     row = _locked_row(session, coll, fid)
     _check_if_match(session, coll, row, if_match)
     before = _snapshot(session, coll, row)
-    clean = check_properties(coll, props, current=_row_properties(coll, row), partial=not replace)
-    if geometry is not None:
-        row.geom = _geom_expr(check_geometry(session, coll, geometry, max_vertices, crs))
+    current = _row_properties(coll, row)
+    clean = check_properties(coll, props, current=current, partial=not replace)
+    geom = check_geometry(session, coll, geometry, max_vertices, crs) if geometry is not None else None
+    check_field_rights(coll, user, current, clean, replace,
+                       geom is not None and _geometry_changed(session, coll, row, geom))
+    if geom is not None:
+        row.geom = _geom_expr(geom)
     _apply_properties(coll, row, clean, replace=replace)
     row.version += 1
     row.updated_by = user.username
@@ -316,9 +415,12 @@ def update(session: Session, coll: Collection, fid: int, body: object, user: Use
     return _finish(session, coll, row, "update", user, before)
 
 
+@_one_transaction
 def delete(session: Session, coll: Collection, fid: int, user: User, if_match: str | None) -> WriteResult:
     """Soft-delete a feature (restorable by an admin)."""
     _check_role(coll, user)
+    if not coll.may_delete(user.role):
+        raise Forbidden(f"您的角色无权删除图层“{coll.title}”中的要素", code="forbidden_delete")
     row = _locked_row(session, coll, fid)
     _check_if_match(session, coll, row, if_match)
     before = _snapshot(session, coll, row)
@@ -328,6 +430,7 @@ def delete(session: Session, coll: Collection, fid: int, user: User, if_match: s
     return _finish(session, coll, row, "delete", user, before)
 
 
+@_one_transaction
 def restore_deleted(session: Session, coll: Collection, fid: int, user: User) -> WriteResult:
     """Bring a deleted feature back (admins only)."""
     if user.role != "admin":
@@ -343,6 +446,7 @@ def restore_deleted(session: Session, coll: Collection, fid: int, user: User) ->
     return _finish(session, coll, row, "restore", user, {"deleted": True})
 
 
+@_one_transaction
 def restore_version(session: Session, coll: Collection, fid: int, version: int, user: User,
                     if_match: str | None) -> WriteResult:
     """Make an earlier version current again, as a new version."""
@@ -358,6 +462,9 @@ def restore_version(session: Session, coll: Collection, fid: int, version: int, 
     props = {k: v for k, v in old.properties.items()
              if coll.storage == "jsonb" or (coll.field(k) and coll.field(k).editable)}
     clean = check_properties(coll, props, current=None, partial=True, coerce_dates=True)
+    moved = session.scalar(select(func.coalesce(func.ST_HausdorffDistance(coll.model.geom, old.geom), 0))
+                           .where(coll.model.id == fid)) > GEOMETRY_SAME_M
+    check_field_rights(coll, user, _row_properties(coll, row), clean, replace=False, geometry_changed=moved)
     _apply_properties(coll, row, clean, replace=False)
     row.geom = select(FeatureVersion.geom).where(FeatureVersion.id == old.id).scalar_subquery()
     row.version += 1
@@ -386,6 +493,7 @@ MAX_SPLIT_PARTS = 50
 SPLIT_AREA_TOLERANCE = 0.01  # the parts may differ from the whole by 1 % (reprojection, rounding)
 
 
+@_one_transaction
 def split(session: Session, coll: Collection, fid: int, body: object, user: User, if_match: str | None,
           max_vertices: int, crs: InputCrs = LONLAT) -> list[WriteResult]:
     """Split a polygon feature into ``body["parts"]`` in one transaction; return the saved features.
@@ -396,6 +504,8 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
     that do not make up the feature, a duplicate name — none of it.
     """
     _check_role(coll, user)
+    if not (coll.may_write_geometry(user.role) and coll.may_create(user.role)):
+        raise Forbidden(f"您的角色无权分割图层“{coll.title}”中的要素", code="forbidden_split")
     parts = body.get("parts") if isinstance(body, dict) else None
     if not isinstance(parts, list):
         raise BadParameter("请求体须为 {\"parts\": [几何, …]}",
@@ -432,9 +542,13 @@ def split(session: Session, coll: Collection, fid: int, body: object, user: User
         created.append(new)
     audit.record(session, username=user.username, action="split", object_type=coll.id, object_id=row.id,
                  before=before, after={**_snapshot(session, coll, row), "split_into": [n.id for n in created]})
-    saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id, "update" if r is row else "create",
-                                                      user.username))
-             for r in (row, *created)]
+    try:
+        saved = [(r.id, r.version, write_events.run_after_write(session, coll.id, r.id,
+                                                                "update" if r is row else "create", user.username))
+                 for r in (row, *created)]
+    except BaseException:
+        session.rollback()
+        raise
     results = []
     for feature_id, version, extra in saved:  # read back before the commit (see _finish)
         found = reads.get_item(session, coll, feature_id)

@@ -19,12 +19,14 @@ from ...db import STORAGE_SRID, WGS84
 from ...errors import Conflict
 from ...models import District, Enterprise, Project, ProtectedArea, WaterBody, Zone
 from ..accounts import audit
+from ..encroachment import gate
 from ..features import write_events
 from ..relocation import transitions
 
 LOGGER = logging.getLogger(__name__)
 LAYERS_DIR = PROJECT_ROOT / "layers"
 LOADER = "sample-loader"
+EXISTING_REASON = "示例数据：系统启用前已批复或在建的既有项目，按原状登记，须补做两型审查"
 
 
 def _features(name: str, directory: Path) -> list[dict]:
@@ -58,7 +60,6 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
         session.add(District(name=p["name"], name_en=p.get("name_en"), adcode=p.get("adcode"),
                              geom=_geom(feat["geometry"])))
     counts["zones"] = _load_zones(session, _features("zones", directory))
-    zone_ids = dict(session.execute(select(Zone.code, Zone.id)).all())
     for feat in _features("protected_areas", directory):
         p = feat["properties"]
         session.add(ProtectedArea(
@@ -79,7 +80,7 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
             is_sample=bool(p.get("is_sample")), land_area_m2=p.get("land_area_m2"),
             employees=p.get("employees"), path=p["path"], destination=p.get("destination"),
             stage=p["stage"], stage_dates=p.get("stage_dates") or {},
-            planned_dates=p.get("planned_dates") or {}, zone_id=zone_ids.get(p.get("sub_area_code")),
+            planned_dates=p.get("planned_dates") or {},  # zone_id: set by the database from the point
             geom=_geom(feat["geometry"], multi=False),
             parcel_geom=_geom(p["parcel"]) if p.get("parcel") else None,
             created_by=LOADER, updated_by=LOADER))
@@ -91,10 +92,10 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
         p = feat["properties"]
         session.add(Project(
             name=p["name"], project_type=p["project_type"], investment_wan=p.get("investment_wan"),
-            zone_id=zone_ids.get(p.get("zone_code")), status=p.get("status") or "planned",
+            status=p.get("status") or "planned",  # zone_id: set by the database from the footprint
             park_level=p.get("park_level"), floor_area_ratio=p.get("floor_area_ratio"),
             building_coverage=p.get("building_coverage"), annual_tax_wan=p.get("annual_tax_wan"),
-            land_supplied_date=_date(p.get("land_supplied_date")),
+            land_price_wan=p.get("land_price_wan"), land_supplied_date=_date(p.get("land_supplied_date")),
             construction_started_date=_date(p.get("construction_started_date")),
             description=p.get("description"), geom=_geom(feat["geometry"]),
             created_by=LOADER, updated_by=LOADER))
@@ -104,6 +105,8 @@ def load(session: Session, directory: Path = LAYERS_DIR) -> dict[str, int]:
     checked = write_events.run_after_bulk(session, "projects", LOADER)
     if "encroachment_changes" in checked:
         counts["encroachment_flags"] = checked["encroachment_changes"]["counts"]["raised"]
+    # Projects already approved or built are recorded as they stand; the review register shows their conclusion.
+    counts["existing_overrides"] = len(gate.register_existing(session, LOADER, EXISTING_REASON))
     audit.record(session, username=LOADER, action="load_sample", object_type="dataset",
                  object_id="layers", after=counts)
     session.commit()

@@ -31,6 +31,11 @@ def _matrix(rows: list[EnterpriseStatus]) -> dict:
     }
 
 
+def milestones(session: Session, day: date) -> list[dict]:
+    """Return every milestone's progress as of ``day`` (the dashboard's table; the meeting pack uses it too)."""
+    return _milestones(session, statuses(session, day), day)
+
+
 def _milestones(session: Session, rows: list[EnterpriseStatus], day: date) -> list[dict]:
     total = len(rows) or 1
     result = []
@@ -42,6 +47,7 @@ def _milestones(session: Session, rows: list[EnterpriseStatus], day: date) -> li
             at_deadline = sum(1 for s in statuses(session, m.deadline) if reached(s.stage, m.stage))
         result.append({
             "key": m.key, "label": pick(m.label, m.label_en), "deadline": m.deadline.isoformat(),
+            "step": pick(m.step, m.step_en), "measure": pick(m.measure, m.measure_en),
             "stage": m.stage, "stage_label": pick(STAGE_LABELS[m.stage], STAGE_LABELS_EN[m.stage]),
             "due": due, "reached_now": now, "reached_at_deadline": at_deadline, "total": len(rows),
             "percent_now": round(100 * now / total, 1),

@@ -10,10 +10,11 @@ the same file twice changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import access
@@ -27,7 +28,7 @@ from ..features import write_events
 from . import ledger_format
 from .ledger_format import LedgerDate, LedgerRow, parse_date
 from .status import EnterpriseFilter, filtered
-from .transitions import TransitionInput, apply_transition, last_date, state
+from .transitions import TransitionInput, apply_transition, last_date, may_set_destination, state
 
 LOGGER = logging.getLogger(__name__)
 
@@ -73,6 +74,15 @@ class RowPlan:
                              "precision": s.precision} for s in self.steps]}
 
 
+SHOW = {
+    "all": lambda r: True,
+    "problems": lambda r: r.status == "error",
+    "changes": lambda r: r.status == "change",
+    "attention": lambda r: r.status != "same" or bool(r.warnings),  # problems, changes or warnings
+}
+"""Which preview rows to list: all, rows with problems, rows with changes, rows that need a look."""
+
+
 @dataclass
 class LedgerPreview:
     """The whole file's plan."""
@@ -92,9 +102,11 @@ class LedgerPreview:
         """Return how many transitions a commit would record."""
         return sum(len(r.steps) for r in self.rows if not r.problems)
 
-    def as_dict(self) -> dict:
-        """Return the preview as JSON-ready data."""
-        return {"filename": self.filename, "rows": [r.as_dict() for r in self.rows],
+    def as_dict(self, show: str = "all") -> dict:
+        """Return the preview as JSON-ready data; ``show`` keeps only some rows (see :data:`SHOW`)."""
+        kept = [r for r in self.rows if SHOW[show](r)]
+        return {"filename": self.filename, "rows": [r.as_dict() for r in kept], "show": show,
+                "total_rows": len(self.rows),
                 "problem_rows": self.problem_count, "changes": self.change_count,
                 "changed_enterprises": sum(1 for r in self.rows if r.status == "change"),
                 "columns": self.columns, "stage_columns": self.stage_columns}
@@ -104,16 +116,24 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).replace("\u3000", " ").strip()
 
 
+def normalise_code(code: str | None) -> str:
+    """Return a credit code as compared: without spaces, upper case (ledgers write 9143… and 9143 …)."""
+    return re.sub(r"\s+", "", code or "").upper()
+
+
 def _match(session: Session, name: str, code: str, plan: RowPlan) -> Enterprise | None:
     live = Enterprise.deleted_at.is_(None)
-    if code:
-        found = session.scalar(select(Enterprise).where(Enterprise.credit_code == code.upper(), live))
+    wanted = normalise_code(code)
+    if wanted:
+        # Compared the same way on both sides: a stored code is whatever was entered (even with markup).
+        stored = func.upper(func.regexp_replace(Enterprise.credit_code, r"\s+", "", "g"))
+        found = session.scalar(select(Enterprise).where(stored == wanted, live).order_by(Enterprise.id).limit(1))
         if found is not None:
             return found
     found = session.scalar(select(Enterprise).where(Enterprise.name == name, live)) if name else None
     if found is None:
         plan.problems.append(gettext("系统中没有该企业（按信用代码和企业名称均未找到）"))
-    elif code and found.credit_code and found.credit_code != code.upper():
+    elif wanted and found.credit_code and normalise_code(found.credit_code) != wanted:
         plan.problems.append(gettext(f"信用代码与系统不一致（系统：{found.credit_code}）"))
         return None
     return found
@@ -140,7 +160,7 @@ def _same_day(recorded: str | None, found: LedgerDate) -> bool:
     return recorded[:10] == found.value.isoformat()
 
 
-def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan) -> None:
+def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan, may_set_destination: bool) -> None:
     try:
         path = ledger_format.parse_path(row.values.get("path"))
     except ValueError:
@@ -154,6 +174,8 @@ def _compare_attributes(ent: Enterprise, row: LedgerRow, plan: RowPlan) -> None:
     destination = _text(row.values.get("destination"))
     if destination and ent.path != "relocate":
         plan.warnings.append(gettext("关停/就地转型企业没有搬迁去向，已忽略"))
+    elif destination and not ent.destination and not may_set_destination:
+        plan.warnings.append(gettext("搬迁去向由管理员填写，台账导入未设置"))
     elif destination and not ent.destination:
         plan.destination = destination
     elif destination and destination != ent.destination:
@@ -174,16 +196,17 @@ def _ledger_stage(row: LedgerRow, dates: dict[str, LedgerDate], plan: RowPlan) -
     return stage
 
 
-def plan_row(session: Session, row: LedgerRow, today: date) -> tuple[RowPlan, Enterprise | None]:
+def plan_row(session: Session, row: LedgerRow, today: date,
+             may_set_destination: bool = False) -> tuple[RowPlan, Enterprise | None]:
     """Work out what one ledger row changes (nothing is written)."""
-    name, code = _text(row.values.get("name")), _text(row.values.get("credit_code")).replace(" ", "")
+    name, code = _text(row.values.get("name")), _text(row.values.get("credit_code"))
     plan = RowPlan(row.number, name, code)
     dates = _ledger_dates(row, plan)
     ent = _match(session, name, code, plan)
     if ent is None:
         return plan, None
     plan.enterprise_id, plan.enterprise_name, plan.current_stage = ent.id, ent.name, ent.stage
-    _compare_attributes(ent, row, plan)
+    _compare_attributes(ent, row, plan, may_set_destination)
     stage = _ledger_stage(row, dates, plan)
     plan.ledger_stage = stage
     if stage is None:
@@ -225,14 +248,15 @@ def _plan_steps(ent: Enterprise, stage: str, dates: dict[str, LedgerDate], plan:
         current, previous = code, on
 
 
-def _plan(session: Session, filename: str, data: bytes) -> tuple[LedgerPreview, dict[int, Enterprise]]:
+def _plan(session: Session, filename: str, data: bytes,
+          may_set_destination: bool = False) -> tuple[LedgerPreview, dict[int, Enterprise]]:
     sheet = ledger_format.read(filename, data)
     if not sheet.rows:
         raise Unprocessable("台账中没有数据行", code="ledger_empty",
                             details={"field": "file"})
     today, seen, plans, matched = date.today(), {}, [], {}
     for row in sheet.rows:
-        plan, ent = plan_row(session, row, today)
+        plan, ent = plan_row(session, row, today, may_set_destination)
         if ent is not None:
             if ent.id in seen:
                 plan.problems.append(gettext(f"与第 {seen[ent.id]} 行是同一企业"))
@@ -251,7 +275,7 @@ def _check_role(user: User) -> None:
 def preview(session: Session, filename: str, data: bytes, user: User) -> LedgerPreview:
     """Return what importing the ledger would do; nothing is written."""
     _check_role(user)
-    result, _ = _plan(session, filename, data)
+    result, _ = _plan(session, filename, data, may_set_destination(user))
     session.rollback()
     return result
 
@@ -262,7 +286,7 @@ def commit(session: Session, filename: str, data: bytes, user: User) -> LedgerPr
     ids = [e for (e,) in session.execute(select(Enterprise.id).where(Enterprise.deleted_at.is_(None))
                                          .order_by(Enterprise.id).with_for_update())]
     LOGGER.debug("locked %d enterprises for the ledger import", len(ids))
-    result, matched = _plan(session, filename, data)
+    result, matched = _plan(session, filename, data, may_set_destination(user))
     if result.problem_count:
         session.rollback()
         raise Unprocessable(f"台账有 {result.problem_count} 行存在问题，未导入任何数据", code="ledger_problems",

@@ -208,6 +208,7 @@ def detail(session: Session, enterprise_id: int) -> dict:
         "stage_dates": dict(ent.stage_dates or {}), "planned_dates": dict(ent.planned_dates or {}),
         "version": ent.version, "etag": etag("enterprises", ent.id, ent.version),
         "employees": ent.employees, "land_area_m2": ent.land_area_m2, "is_sample": ent.is_sample,
+        "contact_person": ent.contact_person, "contact_phone": ent.contact_phone,
         "point": point_json, "parcel": parcel_json,
         "overdue": [(c, d.isoformat()) for c, d in rules.overdue(ent.stage, ent.planned_dates, date.today())],
         "next_stages": rules.next_stages(ent.path, ent.stage),

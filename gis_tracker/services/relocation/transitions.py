@@ -58,6 +58,11 @@ def may_transition(user: User | None) -> bool:
     return user is not None and user.role in access.RELOCATION
 
 
+def may_set_destination(user: User | None) -> bool:
+    """Tell whether ``user`` may set an enterprise's destination (the catalogue's rights per field)."""
+    return user is not None and catalog.collections()["enterprises"].field_writable("destination", user.role)
+
+
 MAX_INT4, MAX_INT8 = 2**31 - 1, 2**63 - 1
 
 
@@ -147,6 +152,10 @@ def record_transition(session: Session, enterprise_id: int, data: TransitionInpu
     row = _enterprise(session, enterprise_id, lock=True)
     _check_if_match(session, row, if_match)
     given = data.destination is not None and data.destination.strip() != ""
+    if given and data.destination.strip() != (row.destination or "") and not may_set_destination(user):
+        coll = catalog.collections()["enterprises"]
+        raise Forbidden(f"您的角色无权修改“{coll.title}”的字段“搬迁去向”", code="forbidden_field",
+                        details={"field": "destination"})
     destination = data.destination.strip() if given else row.destination
     proposal = rules.Proposal(
         path=row.path, current=row.stage, to_stage=data.to_stage, on=data.on, today=date.today(),
@@ -205,6 +214,8 @@ def apply_transition(session: Session, row: Enterprise, data: TransitionInput, m
     """Change a locked, checked enterprise and add its history row (the caller audits and commits)."""
     if not session.scalar(select(func.count()).where(StageTransition.enterprise_id == row.id)):
         seed_history(session, username, source="migration", enterprise_id=row.id)
+    coll = catalog.collections()["enterprises"]
+    writes.ensure_baseline(session, coll, row)  # the state before, if it was never kept (loaded data)
     from_stage = row.stage
     row.stage, row.stage_dates = rules.apply(row.stage, row.stage_dates, data.to_stage, data.on)
     if destination:
@@ -219,6 +230,8 @@ def apply_transition(session: Session, row: Enterprise, data: TransitionInput, m
         enterprise_version=row.version, username=username)
     session.add(transition)
     session.flush()
+    # The enterprise's version history follows its stage history: one version per transition.
+    writes.keep_version(session, coll, row, "transition", username)
     return transition
 
 
