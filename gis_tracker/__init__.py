@@ -17,6 +17,7 @@ from .config import PROJECT_ROOT, Config
 from .db import db
 from .services.encroachment import check as encroachment_check
 from .services.features import tiles
+from .services.platform import tile_seed
 from .web import account, admin, auth, health
 from .web import exchange as exchange_pages
 from .web import exports as exports_pages
@@ -55,6 +56,7 @@ def create_app(config: object | None = None) -> Flask:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write
+    tile_seed.register_hooks()  # ... and a big layer's low zooms are rendered again in the background
     encroachment_check.init_app(app)  # every project write is re-checked against the protected layers
     cli.init_app(app)
     return app

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from ...errors import AppError, NotFound
@@ -42,6 +42,8 @@ def _update(app: Flask, job_id: int, **values) -> None:
         factory = app.extensions["db_sessionmaker"]
         with factory() as session:
             job = session.get(Job, job_id)
+            if job is None:  # its transaction was rolled back after all (enqueue in a savepoint)
+                return
             for key, value in values.items():
                 setattr(job, key, value)
             job.heartbeat_at = datetime.now(UTC)
@@ -96,6 +98,38 @@ def start(session: Session, kind: str, fn: Callable[..., dict], params: dict, us
         threading.Thread(target=_run, args=(app, job.id, fn, params), daemon=True,
                          name=f"job-{job.id}").start()
     return job
+
+
+_PENDING = "jobs_after_commit"
+
+
+def enqueue(session: Session, kind: str, fn: Callable[..., dict], params: dict, username: str | None) -> Job:
+    """Store a job in the session's transaction; it starts when that transaction commits.
+
+    For work that follows a change (pre-rendering tiles after an import or an edit): the job
+    row commits with the change, or goes with it when the change rolls back, and nothing runs.
+    The caller does not commit (write hooks must not).
+    """
+    job = Job(kind=kind, params=params, username=username, status="queued", progress=0)
+    session.add(job)
+    session.flush()
+    session.info.setdefault(_PENDING, []).append((current_app._get_current_object(), job.id, fn, params))
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _start_pending(session: Session) -> None:
+    for app, job_id, fn, params in session.info.pop(_PENDING, []):
+        if app.config.get("JOBS_INLINE"):
+            _run(app, job_id, fn, params)
+        else:
+            threading.Thread(target=_run, args=(app, job_id, fn, params), daemon=True,
+                             name=f"job-{job_id}").start()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def reap_stale(session: Session, minutes: float | None = None) -> list[int]:
