@@ -16,7 +16,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 def tile(collection_id: str, z: int, x: int, y: int):
     """Return one Mapbox vector tile of the collection."""
     coll = catalog.require(collection_id, db.session)
-    return Response(tiles.get_tile(db.session, coll, z, x, y), mimetype=MVT)
+    return Response(tiles.tile(db.session, coll, z, x, y), mimetype=MVT)
 
 
 @bp.get("/<collection_id>.json")
@@ -32,6 +32,8 @@ def tilejson(collection_id: str):
         "minzoom": 0,
         "maxzoom": tiles.MAX_ZOOM,
         "bounds": reads.extent(db.session, coll) or [-180, -85, 180, 85],
+        # Every feature carries its id as the MVT feature id and as the "id" attribute.
         "vector_layers": [{"id": coll.id, "fields": {
-            f.name: pick(f.label, f.label_en) for f in tiles.tile_fields(coll)}}],
+            "id": pick("要素编号", "feature id"),
+            **{f.name: pick(f.label, f.label_en) for f in tiles.tile_fields(coll)}}}],
     })
