@@ -1,7 +1,10 @@
 """Vector tiles: ``/tiles/<collection>/<z>/<x>/<y>.mvt`` and TileJSON ``/tiles/<collection>.json``."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, url_for
+import gzip
+import hashlib
+
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..db import db
 from ..i18n import pick
@@ -12,11 +15,25 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 
+def mvt_response(coll: catalog.Collection, z: int, x: int, y: int) -> Response:
+    """Answer one tile as cached: gzip-compressed as stored when the client accepts gzip (browsers,
+    QGIS, GDAL do), else uncompressed; with a strong ETag of the stored tile (304 on If-None-Match)."""
+    stored = tiles.stored_tile(db.session, coll, z, x, y)
+    if tiles.is_gzip(stored) and "gzip" not in request.headers.get("Accept-Encoding", ""):
+        resp = Response(gzip.decompress(stored), mimetype=MVT)
+    else:
+        resp = Response(stored, mimetype=MVT)
+        if tiles.is_gzip(stored):
+            resp.headers["Content-Encoding"] = "gzip"
+    resp.headers["ETag"] = '"' + hashlib.sha1(stored).hexdigest() + '"'
+    resp.vary.add("Accept-Encoding")
+    return resp
+
+
 @bp.get("/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
 def tile(collection_id: str, z: int, x: int, y: int):
     """Return one Mapbox vector tile of the collection."""
-    coll = catalog.require(collection_id, db.session)
-    return Response(tiles.tile(db.session, coll, z, x, y), mimetype=MVT)
+    return mvt_response(catalog.require(collection_id, db.session), z, x, y)
 
 
 @bp.get("/<collection_id>.json")

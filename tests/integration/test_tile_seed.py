@@ -2,6 +2,7 @@
 and no tile rendered before a write is ever cached after it."""
 from __future__ import annotations
 
+import gzip
 import threading
 
 import geopandas as gpd
@@ -48,7 +49,7 @@ def _import_grid(client, headers, tmp_path, n: int = 120) -> str:
 def _cached(session, name: str) -> dict[tuple[int, int, int], bytes]:
     rows = session.execute(text("SELECT z, x, y, data FROM tile_cache WHERE collection = :c"), {"c": name}).all()
     session.rollback()
-    return {(z, x, y): bytes(data) for z, x, y, data in rows}
+    return {(z, x, y): gzip.decompress(data) if tiles.is_gzip(data) else bytes(data) for z, x, y, data in rows}
 
 
 def _ids(data: bytes, name: str) -> set[int]:

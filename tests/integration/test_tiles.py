@@ -121,3 +121,18 @@ def test_a_large_polygon_is_drawn_as_the_unclipped_polygon_would_be(app, admin_c
             assert difference <= 0.005 * expected.area + 40, (z, difference, expected.area)  # < 0.5 % or a few pixels
             checked += 1
     assert checked == 4
+
+
+def test_tiles_are_sent_compressed_to_clients_that_accept_it_and_revalidated(admin_client):
+    import gzip
+
+    x, y = _tile_of(113.09, 27.87, 10)
+    plain = admin_client.get(f"/tiles/enterprises/10/{x}/{y}.mvt")
+    packed = admin_client.get(f"/tiles/enterprises/10/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip, deflate"})
+    assert plain.status_code == packed.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data)
+    assert mapbox_vector_tile.decode(plain.data)["enterprises"]["features"]
+    assert packed.headers["ETag"] == plain.headers["ETag"]  # one representation, two encodings
+    again = admin_client.get(f"/tiles/enterprises/10/{x}/{y}.mvt", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""

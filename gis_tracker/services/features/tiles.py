@@ -29,15 +29,17 @@ write: a tile is never stale after a write.
 """
 from __future__ import annotations
 
+import gzip
 import logging
 import math
 
 from sqlalchemy import Text, cast, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
+from zlib_ng import gzip_ng
 
 from ...db import STORAGE_SRID
 from ...errors import NotFound
-from ...models import FeatureVersion
+from ...models import CachedTile, FeatureVersion, TileEpoch
 from . import write_events
 from .catalog import Collection
 
@@ -50,6 +52,8 @@ METRES_PER_MERCATOR_UNIT = 0.884  # cos(27.9°): Mercator stretch at the distric
 SIMPLIFY_MAX_ZOOM = 16  # above it half a pixel is under 4 cm: simplifying would only cost time
 _DROPPED = "tiles_dropped"  # session.info key: what this session's writes invalidated
 FEATURE_ID = "_mvt_feature_id"  # the column ST_AsMVT takes the MVT feature id from
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_LEVEL = 3  # zlib-ng: much faster than zlib's level 5 for about the same size on tiles
 # Where EPSG:4547 (Gauss-Kruger, CM 114°E) is usable, in Web Mercator metres: 94–134°E, 0–60°N.
 DOMAIN_3857 = (10464032.13, 0.0, 14916811.77, 8399737.89)
 
@@ -87,6 +91,19 @@ def _property_columns(coll: Collection) -> list:
     return cols
 
 
+def _box_expr(z: int, x: int, y: int):
+    """SQL: the box (EPSG:4547) of a tile and its buffer, within the storage CRS's domain (see tile_box)."""
+    size = WEB_MERCATOR_SIZE / 2 ** z
+    tile_area = func.ST_Intersection(func.ST_Expand(func.ST_TileEnvelope(z, x, y), size * BUFFER / EXTENT),
+                                     func.ST_MakeEnvelope(*DOMAIN_3857, 3857))
+    return func.ST_Transform(func.ST_Segmentize(tile_area, min(size / 4, 50_000.0)), STORAGE_SRID)
+
+
+def _box_columns(z: int, x: int, y: int) -> list:
+    box = _box_expr(z, x, y)
+    return [func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)]
+
+
 def tile_box(session: Session, z: int, x: int, y: int) -> tuple[float, float, float, float] | None:
     """Return the box (EPSG:4547) a tile is built from, searched by and cached with; None outside.
 
@@ -95,11 +112,7 @@ def tile_box(session: Session, z: int, x: int, y: int) -> tuple[float, float, fl
     densified so the box holds the tile's edges, which are curved once projected.  None for
     a tile outside the domain: no stored feature can be there.
     """
-    size = WEB_MERCATOR_SIZE / 2 ** z
-    tile_area = func.ST_Intersection(func.ST_Expand(func.ST_TileEnvelope(z, x, y), size * BUFFER / EXTENT),
-                                     func.ST_MakeEnvelope(*DOMAIN_3857, 3857))
-    box = func.ST_Transform(func.ST_Segmentize(tile_area, min(size / 4, 50_000.0)), STORAGE_SRID)
-    row = session.execute(select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))).one()
+    row = session.execute(select(*_box_columns(z, x, y))).one()
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
 
 
@@ -129,43 +142,64 @@ def render(session: Session, coll: Collection, z: int, x: int, y: int,
     return bytes(session.scalar(stmt) or b"")
 
 
+def is_gzip(stored: bytes) -> bool:
+    """Tell whether a stored tile is gzip-compressed (an MVT never starts with gzip's magic number)."""
+    return bytes(stored[:2]) == GZIP_MAGIC
+
+
+def _compress(mvt: bytes) -> bytes:
+    """Return the tile as stored: gzip-compressed from 1 KiB on (what browsers and QGIS ask for)."""
+    return gzip_ng.compress(mvt, compresslevel=GZIP_LEVEL, mtime=0) if len(mvt) >= 1024 else mvt
+
+
 def tile(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
-    """Return one tile of ``coll``: from the cache, or rendered and cached (the service every tile route uses)."""
-    return get_tile(session, coll, z, x, y)
+    """Return one MVT tile of ``coll`` (uncompressed): cached, or rendered and cached.  The tile service."""
+    stored = stored_tile(session, coll, z, x, y)
+    return gzip.decompress(stored) if is_gzip(stored) else stored
 
 
-def get_tile(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
-    """Return a tile from the cache, or render, cache (unless a write raced us) and return it."""
+get_tile = tile  # the name the tile seeding and older callers use
+
+
+def stored_tile(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
+    """Return a tile as cached (gzip-compressed when 1 KiB or more; see :func:`is_gzip`).
+
+    On a miss: render it and cache it unless a write raced us.  Round trips are few on
+    purpose: one for the cached tile, the collection's epoch and the tile's box; then one to
+    render and one to store and commit (asynchronously: a cached tile lost in a crash is
+    only rendered again).
+    """
     check_tile(z, x, y)
-    cached = session.execute(text(
-        "SELECT data FROM tile_cache WHERE collection = :c AND z = :z AND x = :x AND y = :y"),
-        {"c": coll.id, "z": z, "x": x, "y": y}).scalar()
-    if cached is not None:
+    keys = {"c": coll.id, "z": z, "x": x, "y": y}
+    cached = (select(CachedTile.data).where(CachedTile.collection == coll.id, CachedTile.z == z,
+                                            CachedTile.x == x, CachedTile.y == y).scalar_subquery())
+    epoch_now = select(TileEpoch.epoch).where(TileEpoch.collection == coll.id).scalar_subquery()
+    row = session.execute(select(cached, epoch_now, *_box_columns(z, x, y))).one()
+    if row[0] is not None:
         session.rollback()
-        return bytes(cached)
-    epoch = session.execute(text("SELECT epoch FROM tile_epochs WHERE collection = :c"), {"c": coll.id}).scalar()
+        return bytes(row[0])
+    epoch, box = row[1], (None if row[2] is None else (row[2], row[3], row[4], row[5]))
     if epoch is None:  # first tile of the collection: create the row writers bump and we check
         session.execute(text("INSERT INTO tile_epochs (collection, epoch) VALUES (:c, 0) ON CONFLICT DO NOTHING"),
-                        {"c": coll.id})
+                        keys)
         session.commit()
-        epoch = session.execute(text("SELECT epoch FROM tile_epochs WHERE collection = :c"),
-                                {"c": coll.id}).scalar()
-    box = tile_box(session, z, x, y)
-    data = render(session, coll, z, x, y, box)
+        epoch = session.execute(text("SELECT epoch FROM tile_epochs WHERE collection = :c"), keys).scalar()
     if box is None:  # outside the storage CRS's domain: always empty, nothing to cache
         session.rollback()
-        return data
-    # A cached tile lost in a crash is only rendered again: no need to wait for the WAL flush.
-    session.execute(text("SET LOCAL synchronous_commit = off"))
+        return b""
+    stored = _compress(render(session, coll, z, x, y, box))
+    # Kept only if no write bumped the epoch since we read it (FOR SHARE: a write that comes
+    # later waits for our commit, then deletes this tile).
     session.execute(text(
+        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)) "
         "INSERT INTO tile_cache (collection, z, x, y, data, bounds) "
-        "SELECT :c, :z, :x, :y, :data, ST_MakeEnvelope(:x0, :y0, :x1, :y1, :srid) "
+        "SELECT :c, :z, :x, :y, :data, ST_MakeEnvelope(:x0, :y0, :x1, :y1, :srid) FROM quick "
         "WHERE (SELECT epoch FROM tile_epochs WHERE collection = :c FOR SHARE) = :e "
         "ON CONFLICT DO NOTHING"),
-        {"c": coll.id, "z": z, "x": x, "y": y, "data": data, "srid": STORAGE_SRID, "e": epoch,
+        {**keys, "data": stored, "srid": STORAGE_SRID, "e": epoch,
          "x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3]})
     session.commit()
-    return data
+    return stored
 
 
 def _bump_epoch(session: Session, collection_id: str) -> None:

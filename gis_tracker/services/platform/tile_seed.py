@@ -54,7 +54,7 @@ def seed(progress, collection: str, zooms: list[int], tiles_to_render: list[list
     tiles_to_render = tiles_to_render[:int(current_app.config.get("TILE_SEED_MAX_TILES", 2000))]
     started, total = time.monotonic(), len(tiles_to_render)
     for done, (z, x, y) in enumerate(tiles_to_render, start=1):
-        tiles.get_tile(session, coll, z, x, y)
+        tiles.stored_tile(session, coll, z, x, y)
         progress(int(100 * done / max(total, 1)), _(f"已预生成 {done}/{total} 个瓦片（第 {z} 级）"))
     return {"collection": collection, "tiles": total, "seconds": round(time.monotonic() - started, 1)}
 
