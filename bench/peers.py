@@ -15,7 +15,8 @@ The scratch database (private cluster) gets the app's schema and the scaled dist
 
 1. cold tiles: a pass over the district's tiles at z12, z14 and z15 by 4 client threads —
    our tile cache emptied before each of our passes (tipg has no cache); tiles/s;
-2. warm tiles: the z14 and z15 tiles again with ``wrk -c8`` (ours from the cache); req/s;
+2. warm tiles: the z14 and z15 tiles again with ``wrk -c8`` (ours from the cache); req/s
+   (every client asks with ``Accept-Encoding: gzip``, as browsers, QGIS and GDAL do);
 3. items by ``bbox`` (a 1280×720 view at z15) with ``limit=1000``, ``wrk -c8``; req/s;
 4. single features by id, ``wrk -c8``; req/s;
 5. a mixed load of 50 viewers (a view's tiles, the view's items, a feature, a pause),
@@ -248,7 +249,8 @@ def wrk(target: Target, paths: list[str], seconds: int, connections: int = 8) ->
     quoted = ",\n".join('"' + p.replace('"', '\\"') + '"' for p in paths)
     script.write_text("local paths = {\n" + quoted + "\n}\nlocal i = math.random(#paths)\n"
                       "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n")
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script),
+           "-H", "Accept-Encoding: gzip"]  # as browsers, QGIS and GDAL ask (requests does too)
     for key, value in target.headers.items():
         cmd += ["-H", f"{key}: {value}"]
     out = subprocess.run(cmd + [target.base], capture_output=True, text=True).stdout

@@ -7,12 +7,13 @@ app context, closed at teardown; services own its transactions.
 from __future__ import annotations
 
 import logging
+import time
 
 import psycopg2
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -64,7 +65,8 @@ class Database:
         timeout = int(app.config.get("STATEMENT_TIMEOUT_MS", 15000))
         engine = create_engine(
             url,
-            pool_pre_ping=True,
+            # Checked when idle for a second or more (_ping_if_idle), not on every checkout: a busy
+            # server would otherwise spend a round trip per request on "SELECT 1".
             pool_size=int(app.config.get("DB_POOL_SIZE", 10)),
             max_overflow=20,
             pool_timeout=10,
@@ -81,6 +83,8 @@ class Database:
             },
         )
         event.listen(engine, "connect", _warm_connection)
+        event.listen(engine, "checkout", _ping_if_idle)
+        event.listen(engine, "checkin", _mark_checked_in)
         app.extensions["db_engine"] = engine
         app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(self._close_session)
@@ -133,7 +137,33 @@ class Database:
 db = Database()
 
 
-def _warm_connection(dbapi_connection, _record) -> None:
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """Ping a pooled connection idle for PING_AFTER_IDLE_S or more before handing it out.
+
+    A dead one (PostgreSQL restarted, backend terminated) is replaced by the pool at once, as
+    ``pool_pre_ping`` would.  One that died less than a second after its last use fails its
+    first query: that request is answered 503 and the pool drops every connection as old.
+    """
+    if time.monotonic() - record.info.get("checked_in", 0.0) < PING_AFTER_IDLE_S:
+        return
+    try:
+        dbapi_connection.autocommit = True  # no transaction for the ping (as SQLAlchemy's own)
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.autocommit = False
+    except psycopg2.Error:
+        raise DisconnectionError("pooled connection is gone") from None
+
+
+def _mark_checked_in(_dbapi_connection, record) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _warm_connection(dbapi_connection, record) -> None:
+    record.info["checked_in"] = time.monotonic()  # just opened: no ping needed
     try:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(WARM_UP_SQL)
