@@ -330,7 +330,10 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept scratch database")
+    parser.add_argument("--only", default="cold,warm,items,item,mixed,memory",
+                        help="comma-separated subset of: cold,warm,items,item,mixed,memory")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     scale = 0.1 if args.quick else 1.0
     print(f"cores: {CORES}  scale: {scale}  load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
           flush=True)
@@ -359,7 +362,7 @@ def main() -> int:
             cold_pass(target, passes[14])
         cold = {(name, z): [] for name in ("ours", "tipg") for z in passes}
         cold_errors = 0
-        for rnd in range(args.rounds):
+        for rnd in range(args.rounds if "cold" in only else 0):
             for z, tiles in passes.items():
                 order = (ours, peer) if (rnd + z) % 2 == 0 else (peer, ours)
                 for target in order:
@@ -369,7 +372,7 @@ def main() -> int:
                     cold[(target.name, z)].append(rate)
                     cold_errors += errs
         targets = {12: 1.0, 14: 1.5, 15: 1.5}
-        for z, tiles in passes.items():
+        for z, tiles in passes.items() if "cold" in only else ():
             mine, theirs = statistics.median(cold[("ours", z)]), statistics.median(cold[("tipg", z)])
             line(mine / theirs >= targets[z], f"cold tiles z{z} ({len(tiles)} tiles, 4 clients)", mine / theirs,
                  f"target >= {targets[z]:g}x", f"tipg {theirs:.1f} tiles/s, ours {mine:.1f} tiles/s, "
@@ -378,38 +381,43 @@ def main() -> int:
         warm_tiles = passes[14] + passes[15]
         cold_pass(ours, warm_tiles)
         results = {}
-        for label, paths_of in (
-            ("warm tiles z14+z15", lambda t: [relative(t.tile_url(*k), t.base) for k in warm_tiles]),
-            ("items by bbox, limit 1000", lambda t: [relative(t.items_url(view_bbox(
+        for key, label, paths_of in (
+            ("warm", "warm tiles z14+z15", lambda t: [relative(t.tile_url(*k), t.base) for k in warm_tiles]),
+            ("items", "items by bbox, limit 1000", lambda t: [relative(t.items_url(view_bbox(
                 bbox[0] + (bbox[2] - bbox[0]) * fx, bbox[1] + (bbox[3] - bbox[1]) * fy, 15)), t.base)
                 for fx in (0.2, 0.4, 0.6, 0.8) for fy in (0.3, 0.7)]),
-            ("single feature", lambda t: [relative(t.item_url(i), t.base)
+            ("item", "single feature", lambda t: [relative(t.item_url(i), t.base)
                                           for i in random.Random(7).sample(range(1, n_ids + 1), 200)]),
         ):
+            if key not in only:
+                continue
             rates = {}
             for target in (ours, peer) if len(results) % 2 == 0 else (peer, ours):
                 rates[target.name] = wrk(target, paths_of(target), args.seconds)
             results[label] = rates
         for label, goal in (("warm tiles z14+z15", 5), ("items by bbox, limit 1000", 3), ("single feature", 1.5)):
+            if label not in results:
+                continue
             (mine, my_bad), (theirs, their_bad) = results[label]["ours"], results[label]["tipg"]
             line(mine / theirs >= goal and my_bad == 0, f"{label} (wrk -c8)", mine / theirs, f"target >= {goal:g}x",
                  f"tipg {theirs:.1f} req/s, ours {mine:.1f} req/s; non-2xx ours {my_bad}, tipg {their_bad}")
         # Mixed load: rounds alternate which server goes first; our cache is emptied before each of ours.
         mixed = {"ours": [], "tipg": []}
-        for rnd in range(2):
+        for rnd in range(2 if "mixed" in only else 0):
             for target in (ours, peer) if rnd == 0 else (peer, ours):
                 if target is ours:
                     empty_our_cache(owner)
                 mixed[target.name].append(mixed_load(target, bbox, args.viewers, args.seconds, rnd, n_ids))
         summary = {}
-        for name, runs in mixed.items():
+        for name, runs in mixed.items() if "mixed" in only else ():
             summary[name] = (statistics.median(percentile(r[0], 50) for r in runs),
                              statistics.median(percentile(r[0], 95) for r in runs),
                              sum(r[1] for r in runs), sum(r[2] for r in runs))
-        (p50, p95, n, errs), (tp50, tp95, tn, terrs) = summary["ours"], summary["tipg"]
-        line(p95 <= tp95 and errs == 0, f"mixed load, {args.viewers} viewers, p95 latency tipg/ours", tp95 / p95,
-             "target >= 1x and 0 errors", f"p95 tipg {tp95:.0f} ms, ours {p95:.0f} ms; p50 tipg {tp50:.0f} ms, "
-             f"ours {p50:.0f} ms; requests tipg {tn}, ours {n}; errors tipg {terrs}, ours {errs}")
+        if summary:
+            (p50, p95, n, errs), (tp50, tp95, tn, terrs) = summary["ours"], summary["tipg"]
+            line(p95 <= tp95 and errs == 0, f"mixed load, {args.viewers} viewers, p95 latency tipg/ours", tp95 / p95,
+                 "target >= 1x and 0 errors", f"p95 tipg {tp95:.0f} ms, ours {p95:.0f} ms; p50 tipg {tp50:.0f} ms, "
+                 f"ours {p50:.0f} ms; requests tipg {tn}, ours {n}; errors tipg {terrs}, ours {errs}")
         mem = memory(ours_server)
         workers = mem["workers"]
         whole_pss = mem["arbiter"]["Pss"] + sum(w["Pss"] for w in workers)
