@@ -15,10 +15,13 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 
-def mvt_response(coll: catalog.Collection, z: int, x: int, y: int) -> Response:
-    """Answer one tile as cached: gzip-compressed as stored when the client accepts gzip (browsers,
-    QGIS, GDAL do), else uncompressed; with a strong ETag of the stored tile (304 on If-None-Match)."""
-    stored = tiles.stored_tile(db.session, coll, z, x, y)
+def mvt_response(collection_id: str, z: int, x: int, y: int) -> Response:
+    """Answer one tile of a collection (404 for an unknown one) as cached: gzip-compressed as stored
+    when the client accepts gzip (browsers, QGIS, GDAL do), else uncompressed; with a strong ETag of
+    the stored tile (304 on If-None-Match).  A cached tile costs one query."""
+    stored = tiles.cached(db.session, collection_id, z, x, y)
+    if stored is None:
+        stored = tiles.stored_tile(db.session, catalog.require(collection_id, db.session), z, x, y)
     if tiles.is_gzip(stored) and "gzip" not in request.headers.get("Accept-Encoding", ""):
         resp = Response(gzip.decompress(stored), mimetype=MVT)
     else:
@@ -31,9 +34,10 @@ def mvt_response(coll: catalog.Collection, z: int, x: int, y: int) -> Response:
 
 
 @bp.get("/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
+@db.autocommit_reads()  # a rendered tile is kept with one INSERT (its epoch check inside)
 def tile(collection_id: str, z: int, x: int, y: int):
     """Return one Mapbox vector tile of the collection."""
-    return mvt_response(catalog.require(collection_id, db.session), z, x, y)
+    return mvt_response(collection_id, z, x, y)
 
 
 @bp.get("/<collection_id>.json")

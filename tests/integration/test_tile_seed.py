@@ -87,8 +87,10 @@ def test_small_layers_are_not_pre_rendered(app, client, headers, tmp_path, seedi
     assert "tile_seed_job" not in (result.get("hooks") or {})
 
 
-def test_a_tile_rendered_while_a_write_commits_is_not_cached(app, client, headers, tmp_path, monkeypatch):
-    """The epoch check: a tile built from data a concurrent write has just changed is answered, not kept."""
+@pytest.mark.parametrize("through", ["service", "endpoint"])
+def test_a_tile_rendered_while_a_write_commits_is_not_cached(app, client, headers, tmp_path, monkeypatch, through):
+    """The epoch check: a tile built from data a concurrent write has just changed is answered, not kept —
+    by the tile service, and by the tile endpoint (whose statements run without a transaction)."""
     name, _result = _import_grid(client, headers, tmp_path)  # pre-rendering off here
     with app.app_context():
         coll = catalog.get(name, db.session)
@@ -108,7 +110,10 @@ def test_a_tile_rendered_while_a_write_commits_is_not_cached(app, client, header
 
     monkeypatch.setattr(tiles, "render", render_then_a_write_commits)
     with app.app_context():
-        stale = tiles.get_tile(db.session, coll, 10, x, y)
+        if through == "service":
+            stale = tiles.get_tile(db.session, coll, 10, x, y)
+        else:
+            stale = app.test_client().get(f"/tiles/{name}/10/{x}/{y}.mvt", headers=headers).data
         assert victim in _ids(stale, name)  # answered as rendered, before the delete
         assert (10, x, y) not in _cached(db.session, name)  # but not kept
     monkeypatch.setattr(tiles, "render", original_render)

@@ -33,14 +33,14 @@ import gzip
 import logging
 import math
 
-from sqlalchemy import Text, cast, func, literal, literal_column, select, text
+from sqlalchemy import Text, cast, exists, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 from zlib_ng import gzip_ng
 
 from ...db import STORAGE_SRID
 from ...errors import NotFound
-from ...models import CachedTile, FeatureVersion, TileEpoch
-from . import write_events
+from ...models import CachedTile, FeatureVersion, TileEpoch, UserLayer
+from . import catalog, write_events
 from .catalog import Collection
 
 LOGGER = logging.getLogger(__name__)
@@ -150,6 +150,21 @@ def is_gzip(stored: bytes) -> bool:
 def _compress(mvt: bytes) -> bytes:
     """Return the tile as stored: gzip-compressed from 1 KiB on (what browsers and QGIS ask for)."""
     return gzip_ng.compress(mvt, compresslevel=GZIP_LEVEL, mtime=0) if len(mvt) >= 1024 else mvt
+
+
+def cached(session: Session, collection_id: str, z: int, x: int, y: int) -> bytes | None:
+    """Return a cached tile of a live collection as stored, or None (then use :func:`stored_tile`).
+
+    One query and no catalogue lookup: a user layer's existence is checked in the same query.
+    """
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        return None
+    stmt = select(CachedTile.data).where(CachedTile.collection == collection_id, CachedTile.z == z,
+                                         CachedTile.x == x, CachedTile.y == y)
+    if collection_id not in catalog.collections():
+        stmt = stmt.where(exists().where(UserLayer.name == collection_id, UserLayer.deleted_at.is_(None)))
+    data = session.scalar(stmt)
+    return None if data is None else bytes(data)
 
 
 def tile(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
