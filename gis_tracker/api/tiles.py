@@ -18,10 +18,8 @@ MVT = "application/vnd.mapbox-vector-tile"
 def mvt_response(collection_id: str, z: int, x: int, y: int) -> Response:
     """Answer one tile of a collection (404 for an unknown one) as cached: gzip-compressed as stored
     when the client accepts gzip (browsers, QGIS, GDAL do), else uncompressed; with a strong ETag of
-    the stored tile (304 on If-None-Match).  A cached tile costs one query."""
-    stored = tiles.cached(db.session, collection_id, z, x, y)
-    if stored is None:
-        stored = tiles.stored_tile(db.session, catalog.require(collection_id, db.session), z, x, y)
+    the stored tile (304 on If-None-Match).  A cached tile costs one query (tiles.serve)."""
+    stored = tiles.serve(db.session, collection_id, z, x, y)
     if tiles.is_gzip(stored) and "gzip" not in request.headers.get("Accept-Encoding", ""):
         resp = Response(gzip.decompress(stored), mimetype=MVT)
     else:

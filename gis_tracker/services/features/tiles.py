@@ -32,8 +32,9 @@ from __future__ import annotations
 import gzip
 import logging
 import math
+from types import SimpleNamespace
 
-from sqlalchemy import Text, cast, exists, func, literal, literal_column, select, text
+from sqlalchemy import Text, cast, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 from zlib_ng import gzip_ng
 
@@ -152,21 +153,6 @@ def _compress(mvt: bytes) -> bytes:
     return gzip_ng.compress(mvt, compresslevel=GZIP_LEVEL, mtime=0) if len(mvt) >= 1024 else mvt
 
 
-def cached(session: Session, collection_id: str, z: int, x: int, y: int) -> bytes | None:
-    """Return a cached tile of a live collection as stored, or None (then use :func:`stored_tile`).
-
-    One query and no catalogue lookup: a user layer's existence is checked in the same query.
-    """
-    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
-        return None
-    stmt = select(CachedTile.data).where(CachedTile.collection == collection_id, CachedTile.z == z,
-                                         CachedTile.x == x, CachedTile.y == y)
-    if collection_id not in catalog.collections():
-        stmt = stmt.where(exists().where(UserLayer.name == collection_id, UserLayer.deleted_at.is_(None)))
-    data = session.scalar(stmt)
-    return None if data is None else bytes(data)
-
-
 def tile(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
     """Return one MVT tile of ``coll`` (uncompressed): cached, or rendered and cached.  The tile service."""
     stored = stored_tile(session, coll, z, x, y)
@@ -177,23 +163,36 @@ get_tile = tile  # the name the tile seeding and older callers use
 
 
 def stored_tile(session: Session, coll: Collection, z: int, x: int, y: int) -> bytes:
-    """Return a tile as cached (gzip-compressed when 1 KiB or more; see :func:`is_gzip`).
+    """Return a tile of ``coll`` as cached (gzip-compressed when 1 KiB or more; see :func:`is_gzip`)."""
+    return serve(session, coll.id, z, x, y, coll)
 
-    On a miss: render it and cache it unless a write raced us.  Round trips are few on
-    purpose: one for the cached tile, the collection's epoch and the tile's box; then one to
-    render and one to store and commit (asynchronously: a cached tile lost in a crash is
-    only rendered again).
+
+def serve(session: Session, collection_id: str, z: int, x: int, y: int, coll: Collection | None = None) -> bytes:
+    """Return a tile as cached, or render and cache it (unless a write raced us); 404 for an unknown one.
+
+    Round trips are few on purpose: one query finds the cached tile — or, on a miss, the
+    collection's epoch, the tile's box and (for a user layer) the layer's definition; then one
+    renders and one stores (without waiting for the WAL flush: a cached tile lost in a crash is
+    only rendered again).  A user layer that is gone has no tiles, cached or not.
     """
     check_tile(z, x, y)
-    keys = {"c": coll.id, "z": z, "x": x, "y": y}
-    cached = (select(CachedTile.data).where(CachedTile.collection == coll.id, CachedTile.z == z,
+    builtin = collection_id in catalog.collections()
+    cached = (select(CachedTile.data).where(CachedTile.collection == collection_id, CachedTile.z == z,
                                             CachedTile.x == x, CachedTile.y == y).scalar_subquery())
-    epoch_now = select(TileEpoch.epoch).where(TileEpoch.collection == coll.id).scalar_subquery()
-    row = session.execute(select(cached, epoch_now, *_box_columns(z, x, y))).one()
+    epoch_now = select(TileEpoch.epoch).where(TileEpoch.collection == collection_id).scalar_subquery()
+    layer = (literal(None) if builtin or coll is not None else
+             select(func.to_jsonb(literal_column("user_layers"))).select_from(UserLayer)
+             .where(UserLayer.name == collection_id, UserLayer.deleted_at.is_(None)).scalar_subquery())
+    row = session.execute(select(cached, epoch_now, layer, *_box_columns(z, x, y))).one()
+    if coll is None:
+        coll = (catalog.collections()[collection_id] if builtin else
+                catalog.user_layer_collection(SimpleNamespace(**row[2])) if row[2] else None)
+        if coll is None:
+            catalog.require(collection_id, session)  # raises the usual 404 (unknown_collection)
     if row[0] is not None:
-        session.rollback()
         return bytes(row[0])
-    epoch, box = row[1], (None if row[2] is None else (row[2], row[3], row[4], row[5]))
+    keys = {"c": coll.id, "z": z, "x": x, "y": y}
+    epoch, box = row[1], (None if row[3] is None else (row[3], row[4], row[5], row[6]))
     if epoch is None:  # first tile of the collection: create the row writers bump and we check
         session.execute(text("INSERT INTO tile_epochs (collection, epoch) VALUES (:c, 0) ON CONFLICT DO NOTHING"),
                         keys)
