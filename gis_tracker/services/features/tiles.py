@@ -40,7 +40,7 @@ from zlib_ng import gzip_ng
 
 from ...db import STORAGE_SRID
 from ...errors import NotFound
-from ...models import CachedTile, FeatureVersion, TileEpoch, UserLayer
+from ...models import FeatureVersion
 from . import catalog, write_events
 from .catalog import Collection
 
@@ -92,17 +92,24 @@ def _property_columns(coll: Collection) -> list:
     return cols
 
 
-def _box_expr(z: int, x: int, y: int):
-    """SQL: the box (EPSG:4547) of a tile and its buffer, within the storage CRS's domain (see tile_box)."""
+# The box (EPSG:4547) of a tile and its buffer, within the storage CRS's domain (see tile_box).
+# Plain SQL with bound values: it runs on every tile request, and building it as an expression
+# (and its cache key) cost more Python time than the query.
+_BOX_SQL = ("SELECT ST_Transform(ST_Segmentize(ST_Intersection(ST_Expand(ST_TileEnvelope(:z, :x, :y), :margin), "
+            "ST_MakeEnvelope(:dx0, :dy0, :dx1, :dy1, 3857)), :segment), 4547) AS b")
+_LOOKUP = text(
+    "SELECT (SELECT data FROM tile_cache WHERE collection = :c AND z = :z AND x = :x AND y = :y), "
+    "(SELECT epoch FROM tile_epochs WHERE collection = :c), "
+    "(SELECT to_jsonb(l) FROM user_layers l WHERE :user_layer AND l.name = :c AND l.deleted_at IS NULL), "
+    "ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (" + _BOX_SQL + ") s")
+_BOX = text("SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (" + _BOX_SQL + ") s")
+
+
+def _box_params(z: int, x: int, y: int) -> dict:
     size = WEB_MERCATOR_SIZE / 2 ** z
-    tile_area = func.ST_Intersection(func.ST_Expand(func.ST_TileEnvelope(z, x, y), size * BUFFER / EXTENT),
-                                     func.ST_MakeEnvelope(*DOMAIN_3857, 3857))
-    return func.ST_Transform(func.ST_Segmentize(tile_area, min(size / 4, 50_000.0)), STORAGE_SRID)
-
-
-def _box_columns(z: int, x: int, y: int) -> list:
-    box = _box_expr(z, x, y)
-    return [func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)]
+    dx0, dy0, dx1, dy1 = DOMAIN_3857
+    return {"z": z, "x": x, "y": y, "margin": size * BUFFER / EXTENT, "segment": min(size / 4, 50_000.0),
+            "dx0": dx0, "dy0": dy0, "dx1": dx1, "dy1": dy1}
 
 
 def tile_box(session: Session, z: int, x: int, y: int) -> tuple[float, float, float, float] | None:
@@ -113,7 +120,7 @@ def tile_box(session: Session, z: int, x: int, y: int) -> tuple[float, float, fl
     densified so the box holds the tile's edges, which are curved once projected.  None for
     a tile outside the domain: no stored feature can be there.
     """
-    row = session.execute(select(*_box_columns(z, x, y))).one()
+    row = session.execute(_BOX, _box_params(z, x, y)).one()
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
 
 
@@ -177,13 +184,8 @@ def serve(session: Session, collection_id: str, z: int, x: int, y: int, coll: Co
     """
     check_tile(z, x, y)
     builtin = collection_id in catalog.collections()
-    cached = (select(CachedTile.data).where(CachedTile.collection == collection_id, CachedTile.z == z,
-                                            CachedTile.x == x, CachedTile.y == y).scalar_subquery())
-    epoch_now = select(TileEpoch.epoch).where(TileEpoch.collection == collection_id).scalar_subquery()
-    layer = (literal(None) if builtin or coll is not None else
-             select(func.to_jsonb(literal_column("user_layers"))).select_from(UserLayer)
-             .where(UserLayer.name == collection_id, UserLayer.deleted_at.is_(None)).scalar_subquery())
-    row = session.execute(select(cached, epoch_now, layer, *_box_columns(z, x, y))).one()
+    row = session.execute(_LOOKUP, {**_box_params(z, x, y), "c": collection_id,
+                                    "user_layer": not builtin and coll is None}).one()
     if coll is None:
         coll = (catalog.collections()[collection_id] if builtin else
                 catalog.user_layer_collection(SimpleNamespace(**row[2])) if row[2] else None)
