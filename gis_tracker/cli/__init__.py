@@ -72,7 +72,8 @@ def serve_command(host: str, port: int, dev: bool) -> None:
 
     from .. import server
 
-    if not (dev and os.environ.get("WERKZEUG_RUN_MAIN")):  # the reloader's child: set up already
+    reloaded = dev and bool(os.environ.get("WERKZEUG_RUN_MAIN"))  # the reloader's child: set up and said
+    if not reloaded:
         _setup()
     db.session.close()
     current_app.extensions["db_engine"].dispose()  # the workers open their own connections
@@ -81,7 +82,8 @@ def serve_command(host: str, port: int, dev: bool) -> None:
 
         app = current_app._get_current_object()
         app.config["TEMPLATES_AUTO_RELOAD"] = True
-        click.echo(f"==> Development server (reloads on code changes) on http://{host}:{port}  (Ctrl+C to stop)")
+        if not reloaded:
+            click.echo(f"==> Development server (reloads on code changes) on http://{host}:{port}  (Ctrl+C to stop)")
         run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False,
                    extra_files=[str(server.PROJECT_ROOT / "gis_tracker" / "translations" / "en.json")])
         return
