@@ -1,9 +1,10 @@
-"""Shared plumbing for the load and fault runs: a throwaway cluster, gunicorn, timed workers.
+"""Shared plumbing for the load and fault runs: a throwaway cluster, the production server, timed workers.
 
 Every bench gets a PostgreSQL cluster of its own in a temp dir (so fault runs
 can kill and restart it), migrated and loaded with the sample data, and the
-app served by gunicorn with ``deploy/gunicorn.conf.py`` — the production
-server — running as the restricted database role.
+app served by the production server — :class:`AppServer`, which runs
+``python -m gis_tracker.server`` (gunicorn with ``deploy/gunicorn.conf.py``,
+what ``script/server`` starts) — running as the restricted database role.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from gis_tracker.db import db  # noqa: E402
 from gis_tracker.localdb import RUNTIME_ROLE  # noqa: E402
 from gis_tracker.services.accounts import users
 from gis_tracker.services.platform import migrations, sample_data  # noqa: E402
-from tests.support.tempcluster import ThrowawayCluster, free_port  # noqa: E402
+from tests.support.tempcluster import ThrowawayCluster  # noqa: E402
 
 PASSWORD = "bench-password-1"
 
@@ -56,6 +57,67 @@ class Stack:
         self.cluster.destroy()
 
 
+class AppServer:
+    """The production server, as users get it: ``python -m gis_tracker.server`` (gunicorn, deploy config).
+
+    ``env`` adds to this process's environment (``DATABASE_URL``, ``GUNICORN_*``, app settings);
+    ``workers``/``threads`` None keep the deploy defaults (workers by cores).  The system picks
+    the port; the server's "Serving on" line tells it.
+    """
+
+    def __init__(self, env: dict, workers: int | None = None, threads: int | None = None,
+                 app_spec: str | None = None, timeout: float = 90) -> None:
+        import tempfile
+
+        self.log = Path(tempfile.mkstemp(prefix="shifeng-bench-server-", suffix=".log")[1])
+        cmd = [sys.executable, "-m", "gis_tracker.server", "--bind", "127.0.0.1:0"]
+        if workers:
+            cmd += ["--workers", str(workers)]
+        if threads:
+            cmd += ["--threads", str(threads)]
+        if app_spec:
+            cmd += ["--app", app_spec]
+        full_env = dict(os.environ, GUNICORN_ACCESSLOG="", GUNICORN_LOGLEVEL="warning", **env)
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        self.base = self._wait(timeout)
+
+    def _wait(self, timeout: float) -> str:
+        deadline, base, ok = time.monotonic() + timeout, None, 0
+        while time.monotonic() < deadline and ok < 5:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server exited:\n" + self.log.read_text(errors="replace")[-3000:])
+            if base is None:
+                base = next((ln.split()[3] for ln in self.log.read_text(errors="replace").splitlines()
+                             if ln.startswith("==> Serving on ")), None)
+            try:
+                ok = ok + 1 if base and requests.get(base + "/readyz", timeout=5).status_code == 200 else 0
+            except requests.RequestException:
+                ok = 0
+            time.sleep(0.2)
+        if ok < 5:
+            self.stop()
+            raise RuntimeError("the server did not become ready:\n" + self.log.read_text(errors="replace")[-3000:])
+        return base
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the gunicorn workers (children of the arbiter)."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL of its process group after 20 s)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.unlink(missing_ok=True)
+
+
 def start_stack(workers: int = 3, threads: int = 8) -> Stack:
     """Create the cluster and database, load the samples, start gunicorn; return the stack."""
     print("preparing a throwaway PostGIS cluster …", flush=True)
@@ -74,24 +136,13 @@ def start_stack(workers: int = 3, threads: int = 8) -> Stack:
             tokens[role] = users.issue_token(db.session, role, "bench")
         db.session.close()
     app.extensions["db_engine"].dispose()
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=app_url, MIGRATION_DATABASE_URL=owner_url, PORT=str(port),
-               GUNICORN_WORKERS=str(workers), GUNICORN_THREADS=str(threads), GUNICORN_ACCESSLOG="",
-               GUNICORN_LOGLEVEL="warning", STATEMENT_TIMEOUT_MS="5000")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "deploy/gunicorn.conf.py"),
-                               "app:app"], cwd=ROOT, env=env)
-    stack = Stack(cluster, owner_url, app_url, f"http://127.0.0.1:{port}", tokens, server)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(stack.base + "/readyz", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            stack.stop()
-            raise RuntimeError("gunicorn did not become ready")
-        time.sleep(0.3)
+    env = {"DATABASE_URL": app_url, "MIGRATION_DATABASE_URL": owner_url, "STATEMENT_TIMEOUT_MS": "5000"}
+    try:
+        server = AppServer(env, workers, threads)
+    except RuntimeError:
+        cluster.destroy()
+        raise
+    stack = Stack(cluster, owner_url, app_url, server.base, tokens, server.process)
     print(f"gunicorn ({workers} workers × {threads} threads) ready at {stack.base}", flush=True)
     return stack
 

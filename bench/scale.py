@@ -11,9 +11,9 @@ app's way with its baseline on the same data in the same run:
    (``ST_Subdivide`` + GiST) vs the raw polygon — results must be identical;
 2. 5,000 items as GeoJSON built in SQL vs ORM objects serialised in Python;
 3. bytes of one 1280×720 map view at zoom 14: MVT tiles vs GeoJSON;
-4. requests per second on a read endpoint: gunicorn (pooled connections)
-   vs the Flask development server, both loaded by ``wrk`` when installed
-   (else a Python thread pool);
+4. requests per second per core on a read endpoint, served by the
+   production server (``gis_tracker.server``: gunicorn, pooled connections),
+   loaded by ``wrk`` when installed (else a Python thread pool);
 5. bulk insert of 100,000 features: COPY vs ORM row inserts.
 """
 from __future__ import annotations
@@ -23,8 +23,6 @@ import json
 import math
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -217,28 +215,6 @@ def bench_mvt_bytes(app) -> None:
     line("bytes of a zoom-14 view, GeoJSON / MVT", geojson / max(mvt, 1), 10, geojson, mvt, "bytes")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(port: int) -> None:
-    """Wait until the server answers /readyz with 200 several times in a row (all workers up)."""
-    import requests
-
-    ok = 0
-    deadline = time.time() + 90
-    while time.time() < deadline and ok < 10:
-        try:
-            ok = ok + 1 if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200 else 0
-        except requests.RequestException:
-            ok = 0
-            time.sleep(0.3)
-    if ok < 10:
-        raise RuntimeError(f"server on {port} did not start")
-
-
 def _load(url: str, token: str, seconds: int, concurrency: int) -> float:
     """Return requests/second on ``url`` (wrk when installed, else a Python thread pool)."""
     if shutil.which("wrk"):
@@ -264,41 +240,25 @@ def _load(url: str, token: str, seconds: int, concurrency: int) -> float:
 
 
 def bench_servers(db_url: str, token: str, seconds: int) -> None:
-    """Requests/s of a read endpoint: gunicorn (pooled) vs the Flask development server."""
-    env = dict(os.environ, DATABASE_URL=localdb.runtime_url_for(db_url) or db_url,
-               MIGRATION_DATABASE_URL=db_url)
+    """Requests/s of a read endpoint on the production server (its default configuration), per core.
+
+    Not compared with the development server any more: that compared us with ourselves, and on 2
+    cores the ratio is bounded by the cores, whatever the code (bench/peers.py compares with tipg).
+    """
+    from _harness import AppServer
+
+    env = {"DATABASE_URL": localdb.runtime_url_for(db_url) or db_url, "MIGRATION_DATABASE_URL": db_url}
     path = "/ogc/collections/projects/items?limit=20"
-    results = {}
-    for name, cmd in (
-        ("flask", [str(ROOT / ".venv/bin/flask"), "--app", "app", "run", "--port", "{port}"]),
-        ("gunicorn", [str(ROOT / ".venv/bin/gunicorn"), "-w", str(2 * (os.cpu_count() or 1) + 1),
-                      "-k", "gthread", "--threads", "4", "-b", "127.0.0.1:{port}", "app:app"]),
-        # One worker process: what gunicorn does per core, to tell the server's efficiency from the cores.
-        ("gunicorn-1", [str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-k", "gthread", "--threads", "4",
-                        "-b", "127.0.0.1:{port}", "app:app"]),
-    ):
-        port = _free_port()
-        proc = subprocess.Popen([c.replace("{port}", str(port)) for c in cmd], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            _wait(port)
-            _load(f"http://127.0.0.1:{port}{path}", token, 3, 16)  # warm up every worker
-            results[name] = _load(f"http://127.0.0.1:{port}{path}", token, seconds, 16)
-        finally:
-            os.killpg(proc.pid, signal.SIGINT)  # quick shutdown for both servers
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-    line("read endpoint requests/s, gunicorn vs Flask dev server", results["gunicorn"] / results["flask"], 3,
-         results["flask"], results["gunicorn"], "req/s")
-    # The development server runs the app on one core (one process, the GIL); gunicorn's workers can
-    # use every core, but the app, PostgreSQL and the load generator share them.  So the ratio is at
-    # most (cores × one worker's rate) / the dev server's rate — on 2 cores about 2×, whatever the code.
-    per_core = results["gunicorn-1"] / results["flask"]
-    print(f"    one gunicorn worker vs the dev server: {per_core:.2f}x ({results['gunicorn-1']:.4g} req/s); "
-          f"ceiling on {os.cpu_count()} cores about {(os.cpu_count() or 1) * per_core:.1f}x", flush=True)
+    server = AppServer(env)
+    try:
+        _load(server.base + path, token, 3, 16)  # warm up every worker
+        rate = _load(server.base + path, token, seconds, 16)
+    finally:
+        server.stop()
+    cores = os.cpu_count() or 1
+    print(f"    read endpoint ({path}, wrk -c16), production server with its default workers: "
+          f"{rate:.4g} req/s on {cores} cores = {rate / cores:.4g} req/s per core (shared with PostgreSQL and wrk)",
+          flush=True)
 
 
 def bench_bulk_insert(app, n: int) -> None:

@@ -21,6 +21,7 @@ from .services.accounts import notifications
 from .services.encroachment import gate as review_gate
 from .services.features import tiles
 from .services.planning import restoration
+from .services.platform import tile_seed
 from .web import account, admin, auth, health
 from .web import exchange as exchange_pages
 from .web import exports as exports_pages
@@ -65,6 +66,7 @@ def create_app(config: object | None = None) -> Flask:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     tiles.register_hooks()  # cached tiles follow every write
+    tile_seed.register_hooks()  # ... and a big layer's low zooms are rendered again in the background
     review_gate.init_app(app)  # every project write is re-checked, then held to its 两型审查
     restoration.init_app(app)  # and its restoration proposal (water, protected areas, steep slopes) refreshed
     notifications.init_app(app)  # immediate e-mail after the commit that stored the notices

@@ -60,6 +60,12 @@ class Config:
         # Previews nobody committed or cancelled: their files go after this many hours.
         self.IMPORT_PREVIEW_HOURS = float(env.get("IMPORT_PREVIEW_HOURS", "72"))
         self.MAX_ATTACHMENT_MB = int(env.get("MAX_ATTACHMENT_MB", "20"))  # per relocation attachment
+        # Vector tiles: after an import into a layer of TILE_SEED_MIN_FEATURES+ features, or an edit that
+        # dropped TILE_SEED_MIN_BYTES+ of cached tiles, a background job renders TILE_SEED_ZOOMS again.
+        self.TILE_SEED_ZOOMS = env.get("TILE_SEED_ZOOMS", "8-13")  # empty: no pre-rendering
+        self.TILE_SEED_MIN_FEATURES = int(env.get("TILE_SEED_MIN_FEATURES", "5000"))
+        self.TILE_SEED_MIN_BYTES = int(env.get("TILE_SEED_MIN_BYTES", str(256 * 1024)))
+        self.TILE_SEED_MAX_TILES = int(env.get("TILE_SEED_MAX_TILES", "2000"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
@@ -109,3 +115,5 @@ class TestConfig(Config):
         self.MIGRATION_DATABASE_URL = database_url
         self.DATABASE_URL = runtime_url_for(database_url) or database_url
         self.TESTING = True
+        # No background tile rendering behind the tests' backs (tests/integration/test_tile_seed.py turns it on).
+        self.TILE_SEED_ZOOMS = ""

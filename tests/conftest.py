@@ -7,10 +7,8 @@ is loaded once per session; tests that write create their own features.
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from gis_tracker import create_app, localdb
 from gis_tracker.access import ROLES
@@ -18,6 +16,7 @@ from gis_tracker.config import TestConfig
 from gis_tracker.db import db
 from gis_tracker.services.accounts import users
 from gis_tracker.services.platform import migrations, sample_data
+from tests.support import live_server as live
 from tests.support.clients import PASSWORD, login
 
 TIERS = ("unit", "integration", "web")
@@ -49,7 +48,13 @@ def database_url():
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def live_config_file(tmp_path_factory):
+    """Where the app's config changes are mirrored for the live server (tests/support/live_server.py)."""
+    return tmp_path_factory.mktemp("live-server") / "config.json"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, live_config_file):
     app = create_app(TestConfig(database_url))
     with app.app_context():
         migrations.upgrade(db.migration_engine, app_role=db.app_role)  # owner migrates; app is restricted
@@ -59,6 +64,7 @@ def app(database_url):
             if users.find_user(db.session, role) is None:
                 users.create_user(db.session, role, role, PASSWORD)
         db.session.close()
+    live.mirror(app, live_config_file)  # the live server follows app.config changes made by tests
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -111,13 +117,15 @@ def session(app):
 
 
 @pytest.fixture(scope="session")
-def live_server(app):
-    """Serve ``app`` on a free localhost port in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+def live_server(app, database_url, live_config_file):
+    """The base URL of the production server (gunicorn, deploy/gunicorn.conf.py) serving the test database.
+
+    It runs in its own processes and follows the changes tests make to ``app.config``
+    (see tests/support/live_server.py).
+    """
+    server = live.LiveServer(database_url, live_config_file)
+    yield server.url
+    server.stop()
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -215,6 +215,7 @@ def feature_links(coll: catalog.Collection) -> reads.FeatureLinks:
 
 
 @bp.get("/collections/<collection_id>/items")
+@db.autocommit_reads(when=lambda: request.args.get("f") not in exchange.OGC_EXPORT_FORMATS)  # reads only
 def items(collection_id: str):
     """Return features as a GeoJSON FeatureCollection, paged with ``next`` links."""
     if request.args.get("f") in exchange.OGC_EXPORT_FORMATS:  # a file download (data exchange)
@@ -258,6 +259,7 @@ def item_etag(collection_id: str, fid: int, version: int) -> str:
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
+@db.autocommit_reads()  # reads only
 def item(collection_id: str, feature_id: str):
     """Return one feature with its ETag."""
     coll = catalog.require(collection_id, db.session)

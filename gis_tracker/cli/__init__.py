@@ -1,6 +1,7 @@
 """Command-line interface: ``flask --app app <command>`` (thin wrappers over services)."""
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -62,16 +63,34 @@ def setup_command() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve_command(host: str, port: int) -> None:
-    """Run ``setup``, then serve the app (one process, so a restart is quick; used by script/server)."""
-    from flask import current_app
-    from werkzeug.serving import run_simple
+@click.option("--dev", is_flag=True, envvar="DEV_SERVER",
+              help="the reloading development server instead of gunicorn (or DEV_SERVER=1)")
+def serve_command(host: str, port: int, dev: bool) -> None:
+    """Run ``setup``, then serve the app: gunicorn (deploy/gunicorn.conf.py), or with --dev the reloader.
 
-    _setup()
-    click.echo(f"==> Serving on http://{host}:{port}  (Ctrl+C to stop)")
-    app = current_app._get_current_object()
+    Used by ``script/server``.  Production serving goes through :mod:`gis_tracker.server`, the
+    entry point the benches and the tests' live server use too.
+    """
+    from flask import current_app
+
+    from .. import server
+
+    reloaded = dev and bool(os.environ.get("WERKZEUG_RUN_MAIN"))  # the reloader's child: set up and said
+    if not reloaded:
+        _setup()
     db.session.close()
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    current_app.extensions["db_engine"].dispose()  # the workers open their own connections
+    if dev:
+        from werkzeug.serving import run_simple
+
+        app = current_app._get_current_object()
+        app.config["TEMPLATES_AUTO_RELOAD"] = True
+        if not reloaded:
+            click.echo(f"==> Development server (reloads on code changes) on http://{host}:{port}  (Ctrl+C to stop)")
+        run_simple(host, port, app, threaded=True, use_reloader=True, use_debugger=False,
+                   extra_files=[str(server.PROJECT_ROOT / "gis_tracker" / "translations" / "en.json")])
+        return
+    server.serve(bind=f"{host}:{port}")
 
 
 def _setup() -> None:

@@ -71,4 +71,25 @@
     };
     window.setTimeout(poll, 500);
   }
+
+  // Pre-rendering of the low-zoom tiles after a large import: follow it, no reload.
+  var seedBox = document.getElementById("tile-seed");
+  if (seedBox) {
+    var seedBar = document.getElementById("tile-seed-bar");
+    var seedText = document.getElementById("tile-seed-text");
+    var seedMessage = document.getElementById("tile-seed-message");
+    var pollSeed = function () {
+      fetch(seedBox.dataset.jobUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (resp) { return resp.json(); })
+        .then(function (job) {
+          seedBar.value = job.progress;
+          seedText.textContent = job.progress + "%";
+          if (job.message) { seedMessage.textContent = job.message; }
+          seedBox.dataset.status = job.status;
+          if (job.status !== "done" && job.status !== "failed") { window.setTimeout(pollSeed, 1000); }
+        })
+        .catch(function () { window.setTimeout(pollSeed, 3000); });
+    };
+    pollSeed();
+  }
 }());

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...access import ROLES
@@ -151,20 +151,25 @@ def issue_token(session: Session, username: str, name: str | None = None, actor:
     return token
 
 
+# The user and its token's last use in one query, built once: it runs on every API request.
+_TOKEN_OWNER = (select(User, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == User.id)
+                .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+                       or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > func.now())))
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user owning an unrevoked, unexpired ``token``, else None."""
-    now = datetime.now(UTC)
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None),
-                               or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now)))
-    if row is None or not row.user.is_active:
+    row = session.execute(_TOKEN_OWNER, {"token_hash": _token_hash(token)}).first()
+    if row is None or not row[0].is_active:
         return None
+    user, token_id, last_used_at = row
+    now = datetime.now(UTC)
     # Record use at most once a minute: a write on every API request would
     # serialise concurrent requests on this token's row.
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        row.last_used_at = now
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         session.commit()
-    return row.user
+    return user
 
 
 def user_for_basic(session: Session, username: str, token: str) -> User | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, select, text
+from sqlalchemy import Date, and_, bindparam, case, cast, func, select, text
 from sqlalchemy.orm import aliased
 
 from ... import access
@@ -407,13 +407,15 @@ def all_collections(session) -> dict[str, Collection]:
     return result
 
 
+_LIVE_LAYER = select(UserLayer).where(UserLayer.name == bindparam("name"), UserLayer.deleted_at.is_(None))
+
+
 def get(collection_id: str, session=None) -> Collection | None:
     """Return the collection ``collection_id`` (built-in, or a user layer when a session is given)."""
     found = collections().get(collection_id)
     if found is not None or session is None:
         return found
-    layer = session.scalar(select(UserLayer).where(UserLayer.name == collection_id,
-                                                   UserLayer.deleted_at.is_(None)))
+    layer = session.scalar(_LIVE_LAYER, {"name": collection_id})  # statement built once: every request asks
     return user_layer_collection(layer) if layer is not None else None
 
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Numeric, Text, case, cast, func, literal, select
+from sqlalchemy import Numeric, Text, bindparam, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ...db import STORAGE_SRID, WGS84
@@ -144,10 +144,25 @@ def query_items(session: Session, collection: Collection, query: ItemQuery,
     return FeaturePage([_feature_text(r, links) for r in rows], matched)
 
 
+_ITEM_STATEMENTS: dict[tuple, object] = {}  # built once per collection shape and output: a read per request
+
+
+def _item_statement(collection: Collection, query: ItemQuery | None):
+    q = query or ItemQuery(limit=1)
+    key = (collection.id, collection.layer_id, tuple((f.name, f.jsonb) for f in collection.fields),
+           q.out_srid, q.north_first, q.decimals)
+    stmt = _ITEM_STATEMENTS.get(key)
+    if stmt is None:
+        if len(_ITEM_STATEMENTS) > 512:
+            _ITEM_STATEMENTS.clear()
+        stmt = _ITEM_STATEMENTS[key] = _feature_select(collection, q).where(collection.model.id == bindparam("fid"))
+    return stmt
+
+
 def get_item(session: Session, collection: Collection, fid: int,
              query: ItemQuery | None = None, links: FeatureLinks | None = None) -> tuple[str, int] | None:
     """Return ``(feature GeoJSON text, version)`` of one live feature, or None."""
-    row = session.execute(_feature_select(collection, query).where(collection.model.id == fid)).first()
+    row = session.execute(_item_statement(collection, query), {"fid": fid}).first()
     if row is None:
         return None
     return _feature_text(row, links), row.version

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from ...errors import AppError, NotFound
@@ -48,6 +48,8 @@ def _update(app: Flask, job_id: int, **values) -> None:
         factory = app.extensions["db_sessionmaker"]
         with factory() as session:
             job = session.get(Job, job_id)
+            if job is None:  # its transaction was rolled back after all (enqueue in a savepoint)
+                return
             for key, value in values.items():
                 setattr(job, key, value)
             job.heartbeat_at = datetime.now(UTC)
@@ -131,6 +133,41 @@ def start(session: Session, kind: str, fn: Callable[..., dict], params: dict, us
         threading.Thread(target=_run, args=(app, job.id, fn, params, guard), daemon=True,
                          name=f"job-{job.id}").start()
     return job
+
+
+_PENDING = "jobs_after_commit"
+
+
+def enqueue(session: Session, kind: str, fn: Callable[..., dict], params: dict, username: str | None) -> Job:
+    """Store a job in the session's transaction; it starts when that transaction commits.
+
+    For work that follows a change (pre-rendering tiles after an import or an edit): the job
+    row commits with the change, or goes with it when the change rolls back, and nothing runs.
+    The caller does not commit (write hooks must not).  As with :func:`start`, the worker's
+    lock is taken before the commit, so a job nobody runs (the process died) is reaped at once.
+    """
+    job = Job(kind=kind, params=params, username=username, status="queued", progress=0)
+    session.add(job)
+    session.flush()
+    app = current_app._get_current_object()
+    session.info.setdefault(_PENDING, []).append((app, job.id, fn, params, _claim(app, job.id)))
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _start_pending(session: Session) -> None:
+    for app, job_id, fn, params, guard in session.info.pop(_PENDING, []):
+        if app.config.get("JOBS_INLINE"):
+            _run(app, job_id, fn, params, guard)
+        else:
+            threading.Thread(target=_run, args=(app, job_id, fn, params, guard), daemon=True,
+                             name=f"job-{job_id}").start()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    for _app, job_id, _fn, _params, guard in session.info.pop(_PENDING, []):
+        _release(guard, job_id)
 
 
 UNATTENDED_USERS = ("cli",)
