@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 
+from tests.support.clients import csrf_token_of
+
 GEOJSON = "application/geo+json"
 
 
 def csrf(client) -> str:
-    """Return the CSRF token of a logged-in test client's session."""
-    with client.session_transaction() as sess:
-        return sess["csrf"]
+    """Return the CSRF token of a logged-in test client's session (read from a page, as the map reads it)."""
+    return csrf_token_of(client)
 
 
 def write_headers(client, etag: str | None = None) -> dict:
