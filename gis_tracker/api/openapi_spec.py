@@ -21,6 +21,9 @@ from flask import current_app
 
 from ..db import db
 from ..parsing import INT64_MAX
+from ..rules import encroachment as enc_rules
+from ..rules import planning as plan_rules
+from ..rules import project_status
 from ..services.features import catalog
 from . import ogc_schema
 from .ogc_crs import served_uris
@@ -185,6 +188,8 @@ def _operations(max_limit: int, default_limit: int) -> dict[tuple[str, str], dic
     raster = _obj("name")
     job = _obj("id", "status")
     export_record = _obj("id")
+    notification = _obj("id", "event", "title", id=INT, event=STR, title=STR)
+    indicator = _obj("key", "label")
     version_list = _obj("collection", "versions", collection=STR, versions=_arr(_obj("version", "action")))
     relocation_filter = [
         _query("as_of", {"type": "string", "format": "date"}, "status as of this date"),
@@ -378,6 +383,80 @@ def _operations(max_limit: int, default_limit: int) -> dict[tuple[str, str], dic
              *[p for p in _items_parameters(max_limit, default_limit) if p["name"] not in ("f", "limit", "offset")]]),
         ("exports_api.download", "GET"): _op("Download an export's file", _ok({
             "image/png": {"schema": BINARY}, "application/pdf": {"schema": BINARY}, HTML: {"schema": BINARY}})),
+        # --- the 两型 review register and overrides --------------------------------------------------------------
+        ("flags_api.review_register", "GET"): _op("Every project's current review conclusion and why", _ok(_json(_obj(
+            "counts", "projects", counts=_obj(), projects=_arr(_obj("project_id", "conclusion"))))), [
+            _query("zone", STR, "zone code"),
+            _query("conclusion", {"type": "string", "enum": list(enc_rules.CONCLUSIONS)}),
+            _query("status", {"type": "string", "enum": list(project_status.STATUSES)})]),
+        ("flags_api.override_review", "POST"): _op(
+            "Let a project proceed against its review (admins; reason required)", _ok(_json(FEATURE, GEOJSON)),
+            [IF_MATCH], _json(_obj("status", "reason", status=STR, reason=STR)), WRITE_ERRORS),
+        # --- notifications --------------------------------------------------------------------------------------
+        ("notifications_api.list_notifications", "GET"): _op("The caller's notifications, newest first", _ok(_json(
+            _obj("notifications", "total", "unread", notifications=_arr(notification), total=INT, unread=INT))), [
+            _query("unread", {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}),
+            _query("event", STR), _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+            _query("offset", {"type": "integer", "minimum": 0})]),
+        ("notifications_api.unread_count", "GET"): _op("How many of the caller's notifications are unread", _ok(
+            _json(_obj("unread", unread=INT)))),
+        ("notifications_api.mark_read", "POST"): _op("Mark a notification read", _ok(_json(notification)),
+                                                     errors=WRITE_ERRORS),
+        ("notifications_api.mark_all_read", "POST"): _op("Mark all (of an event) read", _ok(_json(_obj(
+            "marked", "unread", marked=INT, unread=INT))), [_query("event", STR)], errors=WRITE_ERRORS),
+        ("notifications_api.get_settings", "GET"): _op("The caller's notification settings (with ETag)", _ok(
+            _json(_obj("events", "version")))),
+        ("notifications_api.put_settings", "PUT"): _op("Change the caller's notification settings", _ok(
+            _json(_obj("events", "version"))), [IF_MATCH_OPTIONAL],
+            _json(_obj(events=JSON_ANY, email={"type": ["string", "null"]}, email_mode=STR)), WRITE_ERRORS),
+        # --- the plan's indicators and the 两型 index -----------------------------------------------------------
+        ("planning_api.indicators", "GET"): _op("The plan's indicator register with targets and yearly values", _ok(
+            _json(_arr(indicator))), [_query("year", {"type": "integer", "minimum": 1000, "maximum": 9999})]),
+        ("planning_api.indicator", "GET"): _op("One indicator with its series (with ETag)", _ok(_json(indicator))),
+        ("planning_api.update_indicator", "PATCH"): _op("Change an indicator's weight in the index (admins)", _ok(
+            _json(indicator)), [IF_MATCH], _json(_obj("weight", weight=NUM)), WRITE_ERRORS),
+        ("planning_api.put_value", "PUT"): _op("Enter or replace a yearly value", {
+            **_ok(_json(JSON_ANY), 200, "replaced"), **_ok(_json(JSON_ANY), 201, "entered")}, [IF_MATCH_OPTIONAL],
+            _json(_obj("value", value=NUM, source=STR, source_date={"type": "string", "format": "date"}, note=STR)),
+            WRITE_ERRORS),
+        ("planning_api.delete_value", "DELETE"): _op("Withdraw a yearly value (kept in its history)",
+                                                     _ok(None, 204, "withdrawn"), [IF_MATCH], errors=WRITE_ERRORS),
+        ("planning_api.value_history", "GET"): _op("Every value entered for an indicator and year", _ok(
+            _json(_arr()))),
+        ("planning_api.index_by_year", "GET"): _op("The 两型社会建设指数 per year with coverage and weights", _ok(
+            _json(_obj()))),
+        ("planning_api.index_reports", "GET"): _op("Published index reports, newest first", _ok(_json(_arr(
+            _obj("id", "number", "year"))))),
+        ("planning_api.publish_index", "POST"): _op("Publish a year's index as a numbered PDF report", _ok(
+            _json(_obj("id", "number", "year")), 201, "published"), errors=WRITE_ERRORS),
+        ("planning_api.index_report_pdf", "GET"): _op("A published index report", _ok({
+            "application/pdf": {"schema": BINARY}})),
+        # --- then vs now, ecological restoration ------------------------------------------------------------------
+        ("planning_api.compare_dates", "GET"): _op("What changed between two dates", _ok(_json(_obj())), [
+            _query("from", {"type": "string", "format": "date"}), _query("to", {"type": "string", "format": "date"})]),
+        ("planning_api.restoration_list", "GET"): _op("Projects needing restoration and sites with a term", _ok(
+            _json(_obj("items", items=_arr()))), [
+            _query("as_of", {"type": "string", "format": "date"}), _query("status", STR),
+            _query("kind", {"type": "string", "enum": ["project", "site"]})]),
+        ("planning_api.restoration_map", "GET"): _op("Restoration status as GeoJSON (ids project-N, site-N)", _ok(
+            _json(_obj("type", "features", features=_arr(_obj("type", "id", "geometry", "properties", id=STR))),
+                  GEOJSON)), [
+            _query("as_of", {"type": "string", "format": "date"})]),
+        ("planning_api.restoration_recheck", "POST"): _op("Recompute every project's restoration proposal", _ok(
+            _json(_obj("checked", checked=INT))), errors=WRITE_ERRORS),
+        ("planning_api.project_restoration", "GET"): _op("A project's restoration (with ETag)", _ok(_json(_obj())),
+                                                         [_query("as_of", {"type": "string", "format": "date"})]),
+        ("planning_api.record_restoration", "POST"): _op(
+            "Record a completed restoration with evidence", _ok(_json(_obj()), 201, "recorded"), [IF_MATCH],
+            {"multipart/form-data": {"schema": _obj("restored_date", restored_date=STR, note=STR,
+                                                     evidence=_arr(BINARY))}}, WRITE_ERRORS),
+        ("planning_api.evidence_file", "GET"): _op("Download an evidence file", _ok({
+            "application/octet-stream": {"schema": BINARY}, "application/pdf": {"schema": BINARY},
+            "image/jpeg": {"schema": BINARY}, "image/png": {"schema": BINARY}})),
+        ("planning_api.remediation_term", "PUT"): _op(
+            "Set (or clear) an enterprise site's remediation term", _ok(_json(_obj("id", "etag"))), [IF_MATCH],
+            _json(_obj(remediation_basis={"type": ["string", "null"], "enum": [*plan_rules.REMEDIATION_BASES, None]},
+                       remediation_months={"type": ["integer", "null"]})), WRITE_ERRORS),
     }
     return ops
 

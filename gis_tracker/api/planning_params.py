@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from .. import parsing
 from ..errors import BadParameter
 from .params import parse_limit, parse_offset
 
@@ -43,9 +44,9 @@ def parse_year(raw: str | None, name: str = "year") -> int | None:
     """Return a four-digit year parameter, None when absent."""
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) != 4:
+    if len(raw) != 4:
         raise BadParameter(f"参数 {name} 须为四位年份", code="bad_year", details={"parameter": name})
-    return int(raw)
+    return parsing.integer(raw, name, minimum=1000, maximum=9999, code="bad_year")
 
 
 def paging(args, default: int = 50, maximum: int = 200) -> tuple[int, int]:

@@ -6,9 +6,9 @@ import logging
 from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import parsing
 from ..api.planning_params import parse_bool
 from ..db import db
-from ..errors import BadParameter
 from ..security import current_user
 from ..services.accounts import notifications
 
@@ -43,10 +43,7 @@ def inbox():
     args = request.args
     unread = parse_bool(args.get("unread"), "unread")
     event = args.get("event") or None
-    page = args.get("page", "1")
-    if not page.isdigit() or not 0 < int(page) < 100000:
-        raise BadParameter("参数 page 须为正整数", code="bad_parameter", details={"parameter": "page"})
-    page = int(page)
+    page = parsing.integer(args.get("page"), "page", minimum=1, maximum=99999, default=1)
     rows, total = notifications.inbox(db.session, current_user(), unread, event, PER_PAGE, (page - 1) * PER_PAGE)
     return render_template("notifications/inbox.html", items=[notifications.as_dict(n) for n in rows], total=total,
                            page=page, pages=max(1, -(-total // PER_PAGE)), unread=unread, event=event,
@@ -82,8 +79,6 @@ def save_settings():
     form = request.form
     body = {"events": {code: form.get(f"event_{code}") == "1" for code in notifications.EVENTS},
             "email": form.get("email", "").strip() or None, "email_mode": form.get("email_mode", "off")}
-    version = form.get("version", "")
-    if not version.isdigit():
-        raise BadParameter("表单缺少版本号，请刷新页面", code="bad_form")
-    notifications.update_settings(db.session, current_user(), body, notifications.settings_etag(int(version)))
+    version = parsing.integer(form.get("version"), "version", code="bad_form")
+    notifications.update_settings(db.session, current_user(), body, notifications.settings_etag(version))
     return redirect(url_for("notifications.settings", saved=1))

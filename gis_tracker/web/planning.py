@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from .. import access, storage
+from .. import access, parsing, storage
 from ..api.planning_params import parse_date, parse_year
 from ..db import db
 from ..errors import BadParameter
@@ -167,13 +167,13 @@ def site_term_form():
     """Save a site's 场地调查与修复 term from the restoration page (empty basis clears it)."""
     form = request.form
     chosen = (form.get("enterprise") or "").split("|", 1)
-    if len(chosen) != 2 or not chosen[0].isdigit():
+    enterprise_id = parsing.path_id(chosen[0]) if len(chosen) == 2 else None
+    if enterprise_id is None:
         raise BadParameter("请选择企业", code="bad_form", details={"field": "enterprise"})
-    enterprise_id, etag = int(chosen[0]), chosen[1]
+    etag = chosen[1]
     basis = form.get("remediation_basis") or None
     months = form.get("remediation_months", "")
-    if basis is not None and not months.isdigit():
-        raise BadParameter("修复期限须为月数", code="bad_months", details={"field": "remediation_months"})
-    restoration.set_site_term(db.session, enterprise_id, basis, int(months) if basis else None, current_user(),
-                              etag)
+    if basis is not None:
+        months = parsing.integer(months, "remediation_months", minimum=1, maximum=100000, code="bad_months")
+    restoration.set_site_term(db.session, enterprise_id, basis, months if basis else None, current_user(), etag)
     return redirect(url_for("planning.restoration_page", kind="site"))

@@ -99,10 +99,11 @@ def test_planners_move_enterprises_but_touch_nothing_else(app, session, enterpri
 
 
 @pytest.mark.parametrize("role,writable", [
-    ("relocation_officer", {"contact_person", "contact_phone"}),
+    ("relocation_officer", {"contact_person", "contact_phone", "remediation_basis", "remediation_months"}),
     ("planner", set()),
     ("admin", {"name", "credit_code", "industry", "path", "destination", "contact_person", "contact_phone",
-               "land_area_m2", "employees", "is_sample", "planned_dates"}),
+               "land_area_m2", "employees", "is_sample", "planned_dates", "chimney_count", "remediation_basis",
+               "remediation_months"}),
     ("viewer", set()),
 ])
 def test_the_schema_says_read_only_per_role(app, role, writable):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ...rules import planning as planning_rules
 from ...spatial import cartography
+from ..encroachment import history
 from ..planning import index, register, restoration
 
 PAGE = cartography.paper_inches("A4", True)
@@ -132,12 +133,17 @@ def _restoration_drawer(heading: str, items: list[dict], summary: list[str]) -> 
 def restoration_pages(session: Session, as_of: date) -> list[tuple[str, Draw, bool]]:
     """Return the restoration pages as of ``as_of``: counts by status and the open and late items."""
     data = restoration.overview(session, as_of)
-    counts = data["counts"]
+    items, counts = data["items"], data["counts"]
+    if as_of < date.today():  # the pack shows what was recorded then: projects entered later are not in it
+        then = {p.id: p.name for p in history.projects_as_of(session, as_of)}
+        items = [{**i, "name": then[i["id"]]} if i["kind"] == "project" else i for i in items
+                 if i["kind"] != "project" or i["id"] in then]
+        counts = {code: sum(1 for i in items if i["status"] == code) for code in counts}
     summary = [f"截至 {as_of.isoformat()}：已逾期 {counts['overdue']}，即将到期 {counts['due_soon']}，待修复 "
                f"{counts['pending'] + counts['no_completion']}，已按期修复 {counts['restored']}，"
                f"逾期后修复 {counts['restored_late']}。",
                "依据：因工程建设等造成山体、土壤、水体及河湖岸线损毁的，应在工程竣工一年内完成生态修复（二(三)4(2)）。"]
-    items = [i for i in data["items"] if i["status"] != "restored"]
+    items = [i for i in items if i["status"] != "restored"]
     heading = "生态修复情况"
     chunks = [items[i:i + ROWS_PER_PAGE] for i in range(0, len(items), ROWS_PER_PAGE)] or [[]]
     return [(heading if n == 0 else f"{heading}（续）",
