@@ -200,6 +200,28 @@
     });
   }
 
+  var shownColumns = {};  // layer id -> the columns the user chose to see (for this page's life)
+
+  function renderColumnChooser() {
+    var boxes = state.columns.map(function (c) {
+      var box = el("input", { type: "checkbox", checked: c.shown, dataset: { column: c.name }, onchange: function () {
+        c.shown = box.checked;
+        shownColumns[state.cfg.id] = state.columns.filter(function (x) { return x.shown; }).map(function (x) { return x.name; });
+        renderHead();
+        renderBody();
+      } });
+      return el("label", {}, [box, c.label]);
+    });
+    var all = el("button", { type: "button", dataset: { action: "all-columns" }, text: t("table_columns_all"), onclick: function () {
+      state.columns.forEach(function (c) { c.shown = true; });
+      shownColumns[state.cfg.id] = state.columns.map(function (c) { return c.name; });
+      renderColumnChooser();
+      renderHead();
+      renderBody();
+    } });
+    ui.columnList.replaceChildren.apply(ui.columnList, [all].concat(boxes));
+  }
+
   function renderConditions() {
     var chips = state.conditions.map(function (c, i) {
       var col = columnOf(c.field);
@@ -516,6 +538,8 @@
     ui.count = el("span", { class: "map-table-count" });
     ui.csv = el("a", { class: "button export-csv", dataset: { export: "csv" }, text: t("table_export_csv"), download: "" });
     ui.xlsx = el("a", { class: "button export-xlsx", dataset: { export: "xlsx" }, text: t("table_export_xlsx"), download: "" });
+    ui.columnList = el("div", { class: "column-list" });
+    ui.columns = el("details", { class: "map-table-columns" }, [el("summary", { text: t("table_columns") }), ui.columnList]);
     ui.collapse = el("button", { type: "button", dataset: { action: "collapse" }, "aria-expanded": "true",
                                  text: t("table_collapse"), onclick: toggleCollapse });
     ui.header = el("header", { class: "map-table-head" }, [
@@ -524,7 +548,7 @@
       ui.count,
       el("span", { class: "map-table-tools" }, [
         el("button", { type: "button", dataset: { action: "refresh" }, text: t("table_refresh"), onclick: function () { load(); } }),
-        ui.csv, ui.xlsx, ui.collapse,
+        ui.columns, ui.csv, ui.xlsx, ui.collapse,
         el("button", { type: "button", class: "panel-close", dataset: { action: "close" }, "aria-label": t("close"),
                        title: t("close"), text: "×", onclick: function () { SM.closeTable(); } })
       ])
@@ -610,6 +634,10 @@
     return schemaOf(cfg).then(function (doc) {
       if (!state || state.cfg !== cfg) { return; }
       state.columns = columnsOf(cfg, doc);
+      if (shownColumns[cfg.id]) {
+        state.columns.forEach(function (c) { c.shown = shownColumns[cfg.id].indexOf(c.name) >= 0; });
+      }
+      renderColumnChooser();
       ui.panel.dataset.editable = state.columns.some(function (c) { return c.editable; }) ? "1" : "0";
       renderHead();
       fillFilterField();

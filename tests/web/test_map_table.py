@@ -176,6 +176,15 @@ def test_the_table_collapses_and_resizes_without_covering_the_map(browser, live_
     assert page.locator("#map-table .map-table-scroll").is_hidden()
     page.click('#map-table [data-action="collapse"]')
     wait_until(page, lambda: abs(panel.bounding_box()["height"] - grown["height"]) < 3, what="the table again")
+    # Columns: hide one, show one the popup leaves out.
+    assert page.locator('#map-table thead th[data-field="parent_code"]').count() == 0
+    page.click("#map-table .map-table-columns summary")
+    page.check('#map-table .column-list input[data-column="parent_code"]')
+    page.uncheck('#map-table .column-list input[data-column="name_en"]')
+    assert page.locator('#map-table thead th[data-field="parent_code"]').inner_text().startswith("上级片区")
+    assert page.locator('#map-table thead th[data-field="name_en"]').count() == 0
+    assert page.locator(f'{ROWS} td[data-field="parent_code"]').count() == page.locator(ROWS).count() > 0
+    page.click("#map-table .map-table-columns summary")
     # A long table scrolls inside itself: the page does not grow.
     assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight + 1")
     page.click('#map-table [data-action="close"]')
