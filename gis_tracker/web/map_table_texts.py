@@ -29,5 +29,5 @@ def texts() -> dict[str, str]:
         "table_conflict": _(
             "保存冲突：{user} 已修改该要素。该行已重新加载为最新内容；您的输入仍在编辑框中，再次保存将覆盖，或取消。"),  # noqa: E501 - one catalogue key
         "table_load_failed": _("属性表加载失败"), "table_columns": _("显示列"),
-        "table_columns_all": _("全部显示"),
+        "table_columns_all": _("全部显示"), "table_review_link": _("查看该项目的两型审查"),
     }

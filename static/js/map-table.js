@@ -482,6 +482,11 @@
       }
       // 409 of the 两型 review (review_failed / review_required), 422 naming the field, 403, …: the message.
       problem.textContent = body.message || String(resp.status);
+      if (body.review_url) {
+        problem.appendChild(document.createTextNode(" "));
+        problem.appendChild(el("a", { class: "review-link", href: body.review_url, target: "_blank", rel: "noopener",
+                                      text: t("table_review_link") }));
+      }
       setMessage((body.message || String(resp.status)), true);
       input.focus();
     });

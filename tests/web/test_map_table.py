@@ -313,6 +313,7 @@ def test_the_review_gate_refusal_shows_its_message_and_stores_nothing(browser, l
         message = td.locator(".cell-message")
         wait_until(page, lambda: "两型审查" in message.inner_text(), what="the review message")
         assert "已批复" in message.inner_text()
+        assert message.locator("a.review-link").get_attribute("href") == f"/flags/projects/{fid}"
         assert "两型审查" in page.inner_text("#map-table .map-table-message")
         assert td.locator(".cell-input").count() == 1                        # still editable, nothing lost
         assert api(page, "GET", f"/ogc/collections/projects/items/{fid}").json()["properties"]["status"] == "planned"
