@@ -321,6 +321,7 @@
 
   function clearHighlight() {
     if (highlight) { map.removeLayer(highlight); highlight = null; }
+    window.mapTableHighlight = null;
   }
 
   function showLayer(cfg) {
