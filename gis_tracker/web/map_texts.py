@@ -6,6 +6,7 @@ every string is Chinese first with its English entry in ``translations/en.json``
 from __future__ import annotations
 
 from ..i18n import gettext as _
+from .map_table_texts import texts as table_texts
 
 
 def texts() -> dict[str, str]:
@@ -68,4 +69,5 @@ def texts() -> dict[str, str]:
         "type_boolean": _("是/否"), "type_date": _("日期"),
         "geom_Point": _("点"), "geom_LineString": _("线"), "geom_MultiLineString": _("多线"),
         "geom_Polygon": _("面"), "geom_MultiPolygon": _("多面"),
+        **table_texts(),  # the attribute table (static/js/map-table.js)
     }
