@@ -68,4 +68,13 @@ def texts() -> dict[str, str]:
         "type_boolean": _("是/否"), "type_date": _("日期"),
         "geom_Point": _("点"), "geom_LineString": _("线"), "geom_MultiLineString": _("多线"),
         "geom_Polygon": _("面"), "geom_MultiPolygon": _("多面"),
+        # layer tree, identify, save feedback
+        "group_zones": _("规划片区"), "group_protected": _("保护区"), "group_water": _("水体"),
+        "group_projects": _("建设项目"), "group_enterprises": _("搬迁企业"), "group_encroachments": _("冲突范围"),
+        "group_user": _("用户图层"), "group_other": _("其他图层"), "group_raster": _("栅格"),
+        "zoom_to_layer": _("缩放至图层"), "opacity": _("不透明度"), "collapse": _("收起"), "expand": _("展开"),
+        "layer_empty": _("该图层没有要素"),
+        "identify_here": _("此处有 {n} 个要素"), "open_review": _("查看审查"),
+        "flags_after_save": _("保存后检查：{n} 处冲突"), "flags_cleared": _("已解除 {n} 处冲突"),
+        "overlap_figures": _("重叠 {m2} m²（{mu} 亩，{pct}%）"), "distance_figure": _("最近距离 {m} m"),
     }

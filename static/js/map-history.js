@@ -88,6 +88,7 @@
             d.close();
             SM.addFeature(cfg, resp.body);
             SM.status(t("restored"));
+            if (SM.afterSave) { SM.afterSave(cfg, resp.body); }  // flags of the restored version
             refresh();
           });
         } },
@@ -140,6 +141,7 @@
             SM.request("POST", url).then(function (r) {
               if (!r.ok) { e.target.disabled = false; SM.status((r.body && r.body.message) || String(r.status), true); return; }
               SM.addFeature(cfg, r.body);
+              if (SM.afterSave) { SM.afterSave(cfg, r.body); }
               item.remove();
               SM.status(t("restored"));
             });
