@@ -6,6 +6,7 @@ every string is Chinese first with its English entry in ``translations/en.json``
 from __future__ import annotations
 
 from ..i18n import gettext as _
+from ..i18n import pick
 
 
 def texts() -> dict[str, str]:
@@ -69,9 +70,11 @@ def texts() -> dict[str, str]:
         "geom_Point": _("点"), "geom_LineString": _("线"), "geom_MultiLineString": _("多线"),
         "geom_Polygon": _("面"), "geom_MultiPolygon": _("多面"),
         # layer tree, identify, save feedback
-        "group_zones": _("规划片区"), "group_protected": _("保护区"), "group_water": _("水体"),
-        "group_projects": _("建设项目"), "group_enterprises": _("搬迁企业"), "group_encroachments": _("冲突范围"),
-        "group_user": _("用户图层"), "group_other": _("其他图层"), "group_raster": _("栅格"),
+        "group_zones": pick("规划片区", "Planning zones"), "group_protected": pick("保护区", "Protected areas"),
+        "group_water": pick("水体", "Water"), "group_projects": pick("建设项目", "Construction projects"),
+        "group_enterprises": pick("搬迁企业", "Relocated enterprises"),
+        "group_encroachments": pick("冲突范围", "Encroachments"), "group_user": pick("用户图层", "User layers"),
+        "group_other": pick("其他图层", "Other layers"), "group_raster": pick("栅格", "Rasters"),
         "zoom_to_layer": _("缩放至图层"), "opacity": _("不透明度"), "collapse": _("收起"), "expand": _("展开"),
         "layer_empty": _("该图层没有要素"),
         "identify_here": _("此处有 {n} 个要素"), "open_review": _("查看审查"),

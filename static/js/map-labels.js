@@ -8,6 +8,7 @@
   var SM = window.ShifengMap;
   var map = SM.map;
   var ZONE_FROM = 11, SUB_AREA_FROM = 13, GAP = 4;
+  var english = document.documentElement.lang === "en";
   map.createPane("labels");
   var pane = map.getPane("labels");
   pane.style.zIndex = 550;          // above the shapes, below markers' tooltips and popups
@@ -23,14 +24,15 @@
     var list = [];
     group.eachLayer(function (layer) {
       var p = layer.feature && layer.feature.properties;
-      if (!p || !p.name) { return; }
+      var text = english && p && p.name_en ? p.name_en : p && p.name;
+      if (!text) { return; }
       var isZone = p.level === "zone";
       if (zoom < (isZone ? ZONE_FROM : SUB_AREA_FROM)) { return; }
       var bounds = layer.getBounds();
       var size = Math.abs((bounds.getEast() - bounds.getWest()) * (bounds.getNorth() - bounds.getSouth()));
       var at;
       try { at = layer.getCenter(); } catch (e) { at = bounds.getCenter(); }
-      list.push({ text: String(p.name), latlng: at, kind: isZone ? "zone" : "sub-area", priority: isZone ? 0 : 1, size: size,
+      list.push({ text: String(text), latlng: at, kind: isZone ? "zone" : "sub-area", priority: isZone ? 0 : 1, size: size,
                   fid: layer.feature.id });
     });
     list.sort(function (a, b) { return a.priority - b.priority || b.size - a.size; });

@@ -17,6 +17,14 @@
                    enterprises: "enterprises", encroachments: "encroachments" };
   var entries = [];   // {id, layer, checkbox, section}
 
+  /* The tree's open/closed state is kept per browser (sessionStorage), like QGIS keeps its layer panel. */
+  function remember(key, value) {
+    try { if (value) { window.sessionStorage.setItem("map-tree:" + key, value); } else { window.sessionStorage.removeItem("map-tree:" + key); } } catch (e) { /* storage off */ }
+  }
+  function recall(key) {
+    try { return window.sessionStorage.getItem("map-tree:" + key); } catch (e) { return null; }
+  }
+
   SM.groupOf = function (cfg) { return GROUP_OF[cfg.id] || (cfg.user_layer ? "user" : "other"); };
 
   /* Set a layer's opacity (0..1): its GeoJSON shapes and its vector tiles. */
@@ -98,18 +106,21 @@
     var body = el("div", { class: "tree-body", id: "layer-tree-body" });
     var toggle = el("button", { type: "button", class: "tree-collapse", dataset: { action: "collapse-tree" },
       "aria-expanded": "true", "aria-controls": "layer-tree-body", title: t("collapse"), text: "−",
-      onclick: function () {
-        var collapsed = legend.classList.toggle("collapsed");
-        toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
-        toggle.textContent = collapsed ? "+" : "−";
-        toggle.title = t(collapsed ? "expand" : "collapse");
-      } });
+      onclick: function () { setCollapsed(!legend.classList.contains("collapsed")); } });
+    function setCollapsed(collapsed) {
+      legend.classList.toggle("collapsed", collapsed);
+      toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+      toggle.textContent = collapsed ? "+" : "−";
+      toggle.title = t(collapsed ? "expand" : "collapse");
+      remember("collapsed", collapsed ? "1" : "");
+    }
     legend.appendChild(el("header", { class: "tree-header" }, [el("h2", { text: t("layers") }), toggle]));
     legend.appendChild(body);
     var groups = {};
     GROUPS.forEach(function (g) {
-      var details = el("details", { class: "tree-group", dataset: { group: g }, open: true },
+      var details = el("details", { class: "tree-group", dataset: { group: g }, open: recall("closed-" + g) !== "1" },
         [el("summary", { text: t("group_" + g) })]);
+      details.addEventListener("toggle", function () { remember("closed-" + g, details.open ? "" : "1"); });
       groups[g] = details;
     });
     if (SM.districtOutline) {
@@ -121,6 +132,7 @@
     GROUPS.forEach(function (g) {
       if (g === "raster" || groups[g].querySelector(".tree-layer")) { body.appendChild(groups[g]); }
     });
+    if (recall("collapsed") === "1") { setCollapsed(true); }
     sync();
     return groups;
   }

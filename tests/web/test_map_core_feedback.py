@@ -66,6 +66,7 @@ def test_save_shows_the_flags_and_refreshes_the_overlay(browser, live_server, un
         assert link.count() == 1
         # The 冲突范围 overlay has the new overlap without a reload.
         wait_until(page, lambda: encroachment_ids(page, pid), what="the new overlap on the map")
+        page.screenshot(path="var/map-core-save-notice.png")
         assert problems["errors"] == [] and problems["dialogs"] == []
         with page.expect_navigation():
             link.click()
@@ -103,6 +104,7 @@ def test_identify_lists_every_layer_and_the_overlay_never_blocks_editing(app, br
         tools = page.locator(f'.identify-detail .popup[data-layer="projects"][data-fid="{pid}"]')
         tools.wait_for()
         assert tools.locator('[data-action="shape"]').count() == 1
+        page.screenshot(path="var/map-core-identify.png")
         tools.locator('[data-action="attributes"]').click()
         page.locator("dialog.attr-dialog").wait_for()
         page.locator('dialog.attr-dialog [data-action="cancel"]').click()
