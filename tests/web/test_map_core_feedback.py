@@ -157,3 +157,33 @@ def test_open_feature_and_highlight_for_other_scripts(browser, live_server, unch
         assert problems["errors"] == [] and problems["dialogs"] == []
     finally:
         context.close()
+
+
+def test_a_save_from_a_tiled_layer_redraws_its_tiles(app, browser, live_server):
+    app.config["MAP_TILE_THRESHOLD"] = 100  # the enterprises are vector tiles below zoom 16
+    try:
+        with f.borrowed_enterprise(app, "accepted", "close") as eid:
+            context, page, problems = open_map(browser, live_server, "admin")
+            tiles = []
+            page.on("request", lambda req: tiles.append(req.url) if "/tiles/enterprises/" in req.url else None)
+            where = page.evaluate("""async (eid) => {
+                const r = await fetch('/ogc/collections/enterprises/items/' + eid, {headers: {Accept: 'application/geo+json'}});
+                return (await r.json()).geometry.coordinates; }""", eid)
+            page.evaluate("""() => Object.keys(window.mapLayers).forEach(id => {
+                if (id !== 'enterprises') { window.districtMap.removeLayer(window.mapLayers[id]); } })""")
+            view(page, where[0], where[1], 14)
+            wait_until(page, lambda: tiles, what="the tiles at zoom 14")
+            click_at(page, *where)
+            popup = page.locator(f'.leaflet-popup-content .popup[data-layer="enterprises"][data-fid="{eid}"]')
+            popup.wait_for()
+            popup.locator('[data-action="attributes"]').click()
+            dialog = page.locator("dialog.attr-dialog")
+            dialog.locator('[name="contact_person"]').fill("瓦片刷新")
+            before = len(tiles)
+            dialog.locator('[data-action="save"]').click()
+            dialog.wait_for(state="detached")
+            wait_until(page, lambda: len(tiles) > before, what="the tiles fetched again after the save")
+            assert problems["errors"] == [] and problems["dialogs"] == []
+            context.close()
+    finally:
+        app.config.pop("MAP_TILE_THRESHOLD")
