@@ -51,6 +51,7 @@ def texts() -> dict[str, str]:
         # history
         "history_of": _("历史版本"), "version": _("版本"), "restore_version": _("恢复此版本"),
         "restore_confirm": _("将第 {n} 版恢复为新版本？"), "restored": _("已恢复"),
+        "no_history": _("没有记录的版本（直接写入数据库的要素）"),
         "no_changes": _("属性无变化"), "geometry_modified": _("几何已修改"), "old": _("旧"), "new": _("新"),
         "action_create": _("创建"), "action_update": _("修改"), "action_delete": _("删除"),
         "action_restore": _("恢复"), "action_load": _("导入"), "action_split": _("分割"),

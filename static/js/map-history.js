@@ -112,7 +112,7 @@
         var versions = resp.body.versions;
         var list = el("ol", { class: "versions", reversed: true });
         for (var i = versions.length - 1; i >= 0; i--) { list.appendChild(versionItem(cfg, fid, versions, i, labels, refresh)); }
-        body.appendChild(list);
+        body.appendChild(versions.length ? list : el("p", { class: "muted", text: t("no_history") }));
         document.body.dataset.historyReady = String(versions.length);
       });
     }

@@ -5,7 +5,7 @@ Also: the favicon, so no page answers a 404 for it."""
 import pytest
 
 from tests.factories import temporary_project
-from tests.support.browser import feature_id, log_in, open_popup, wait_ready
+from tests.support.browser import feature_id, log_in, open_popup, wait_ready, wait_until
 
 pytestmark = pytest.mark.browser
 SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
@@ -54,13 +54,16 @@ def test_panels_buttons_popups_and_legend_do_not_cover_each_other(browser, live_
         open_popup(page, "projects", pid)
         page.evaluate("""() => { const m = window.districtMap, p = m._popup;
             m.panBy([0, m.latLngToContainerPoint(p.getLatLng()).y - 60], {animate: false}); }""")
-        page.wait_for_timeout(400)  # autoPan settles the popup back into view
         header = page.locator(".leaflet-popup-content .popup h3")
-        box = header.bounding_box()
-        top_element = page.evaluate("""([x, y]) => { const n = document.elementFromPoint(x, y);
-            return n && n.closest('.leaflet-popup') ? 'popup' : (n ? n.id || n.className : null); }""",
-                                    [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
-        assert top_element == "popup", top_element
+
+        def on_top():
+            box = header.bounding_box()
+            return page.evaluate("""([x, y]) => { const n = document.elementFromPoint(x, y);
+                return n && n.closest('.leaflet-popup') ? 'popup' : (n ? n.id || n.className : null); }""",
+                                 [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        # autoPan brings the popup back into view, clear of the 导出 button and the controls.
+        wait_until(page, lambda: on_top() == "popup", timeout_s=5, what="the popup header on top")
+        assert header.bounding_box()["y"] >= rect(page, "#map")["top"]
         assert not intersects(rect(page, ".leaflet-popup-content-wrapper"), rect(page, "#export-link"))
         page.screenshot(path=f"var/map-core-popup-{width}x{height}.png")
 
@@ -69,6 +72,7 @@ def test_panels_buttons_popups_and_legend_do_not_cover_each_other(browser, live_
         page.locator("#history-panel").wait_for()
         page.locator("body[data-history-ready]").wait_for(state="attached")
         page.locator(".leaflet-popup").wait_for(state="detached")
+        assert page.locator("#history-panel .side-panel-body").inner_text().strip()  # not a blank panel
         panel = rect(page, "#history-panel")
         assert not intersects(panel, rect(page, "#legend")), (panel, rect(page, "#legend"))
         assert not intersects(panel, rect(page, "#export-link"))
