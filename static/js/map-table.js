@@ -34,7 +34,6 @@
 
   var state = null;     // {cfg, schema, columns, offset, limit, sort, conditions, features, matched}
   var ui = null;        // DOM of the panel
-  var highlight = null; // the local fallback's highlight layer
   var loadSeq = 0;
 
   function layerCfgs() { return config.layers || []; }
@@ -319,40 +318,11 @@
     showOnMap(state.cfg, tr._feature);
   }
 
-  function clearHighlight() {
-    if (highlight) { map.removeLayer(highlight); highlight = null; }
-    window.mapTableHighlight = null;
-  }
-
-  function showLayer(cfg) {
-    var layer = cfg._holder || (window.mapLayers || {})[cfg.id];
-    if (layer && !map.hasLayer(layer)) { map.addLayer(layer); }
-  }
-
-  /* The fallback of SM.openFeature: show the layer, zoom to the feature and outline it. */
-  function fallbackOpen(cfg, feature) {
-    clearHighlight();
-    showLayer(cfg);
-    if (!feature.geometry) { return; }
-    highlight = L.geoJSON(feature.geometry, {
-      interactive: false, pane: "overlayPane",
-      style: { color: "#00e5ff", weight: 4, opacity: 1, fillOpacity: 0.1, fillColor: "#00e5ff" },
-      pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, { radius: 11, color: "#00e5ff", weight: 4, fillOpacity: 0.15 });
-      }
-    }).addTo(map);
-    window.mapTableHighlight = { layer: cfg.id, fid: feature.id };
-    // Zoom without opening the popup (it would hide a small feature): a click on it on the map opens it.
-    map.closePopup();
-    map.fitBounds(highlight.getBounds(), { maxZoom: 17, padding: [30, 30], animate: false });
-  }
-
+  /* The map's own SM.openFeature (map-identify.js) shows the layer, zooms, highlights and opens the popup. */
   function showOnMap(cfg, feature) {
-    if (typeof SM.openFeature === "function" && SM.openFeature !== fallbackOpen) {
-      SM.openFeature(cfg.id, feature.id);
-    } else {
-      fallbackOpen(cfg, feature);
-    }
+    SM.openFeature(cfg.id, feature.id).catch(function (err) {
+      setMessage(t("table_load_failed") + "：" + err.message, true);
+    });
   }
 
   /* ---------- editing in place ---------- */
@@ -658,7 +628,7 @@
 
   SM.closeTable = function () {
     if (!ui) { return; }
-    clearHighlight();
+    if (SM.highlight) { SM.highlight(null); }
     ui.panel.remove();
     var box = mainBox();
     box.classList.remove("with-table");

@@ -144,11 +144,11 @@ def test_the_table_pages_sorts_filters_with_labels_and_zooms_to_a_row(browser, l
         centre = lonlat(box(x + 20, y + 20, x + 170, y + 170).centroid)["coordinates"]
         assert page.evaluate("([lon, lat]) => window.districtMap.getBounds().contains([lat, lon])", centre)
         assert "selected" in row.get_attribute("class")
-        assert page.evaluate("window.mapTableHighlight && window.mapTableHighlight.fid") == fids[2] or \
-            page.evaluate("typeof window.ShifengMap.openFeature") == "function"
+        wait_until(page, lambda: page.locator(".leaflet-highlight-pane path").count() > 0,
+                   what="the chosen feature highlighted")
         # The map's controls are above the table, not under it.
         table_top = page.locator(TABLE).bounding_box()["y"]
-        for control in (".leaflet-control-zoom", ".leaflet-control-layers", ".leaflet-control-scale"):
+        for control in (".leaflet-control-zoom", "#legend", ".leaflet-control-scale"):
             box_ = page.locator(control).first.bounding_box()
             assert box_["y"] + box_["height"] <= table_top + 1, control
         assert problems["errors"] == [] and problems["dialogs"] == [], problems
