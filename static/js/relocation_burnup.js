@@ -84,7 +84,7 @@
       if ((year - first - 1) % every === 0) { text(axis, tx, m.top + h + 18, String(year), { "text-anchor": "middle" }); }
     }
     el("line", { stroke: "#888", x1: m.left, x2: m.left + w, y1: m.top + h, y2: m.top + h }, axis);
-    text(axis, m.left - 6, m.top - 8, cfg.i18n.count, { "text-anchor": "end" });
+    text(axis, 2, m.top - 10, cfg.i18n.count, { "text-anchor": "start" });
 
     // The nested areas, largest first, each with its top edge as a line.
     var areas = el("g", { "class": "areas" }, svg);
@@ -97,22 +97,39 @@
     });
     // Every enterprise: the line every stage climbs towards.
     el("line", { "class": "total-line", x1: m.left, x2: m.left + w, y1: y(data.total), y2: y(data.total) }, svg);
-    text(svg, m.left + w - 4, y(data.total) - 6, cfg.i18n.all + " " + data.total, { fill: "#555", "text-anchor": "end" });
+    text(svg, m.left + 4, y(data.total) + 14, cfg.i18n.all + " " + data.total, { fill: "#555" });
 
     // Milestones: the deadline, the target (everyone at its stage) and what had been reached by then.
     var marks = el("g", { "class": "milestones" }, svg);
-    var lastLabelEnd = [-Infinity, -Infinity, -Infinity];
+    var placed = [[], [], []];  // per row of labels, the [left, right] spans taken
+    function free(row, a, b) {
+      return placed[row].every(function (span) { return b + 6 <= span[0] || span[1] + 6 <= a; });
+    }
     milestones.forEach(function (ms) {
       var g = el("g", { "class": "milestone", "data-key": ms.key, "data-deadline": ms.deadline }, marks);
       var mx = x(time(ms.deadline));
       el("line", { x1: mx, x2: mx, y1: m.top - 4, y2: m.top + h }, g);
-      var label = ms.label + " " + ms.deadline;
-      var row = 0;
-      while (row < lastLabelEnd.length - 1 && lastLabelEnd[row] >= mx - 4) { row += 1; }
-      var t = text(g, mx + 3, 13 + row * 15, label, { "text-anchor": "start" });
-      var tw = t.getComputedTextLength ? t.getComputedTextLength() : label.length * 12;
-      if (mx + 3 + tw > width - 2) { t.setAttribute("x", mx - 3); t.setAttribute("text-anchor", "end"); }
-      lastLabelEnd[row] = mx + 3 + tw;
+      // The label to the right of its line, or to the left where it would leave the chart; on the first row
+      // where it meets no other; shortened (no date, then only the year) when no row has room.
+      var t = text(g, mx + 3, 0, "", { "text-anchor": "start" });
+      var done = false;
+      [ms.label + " " + ms.deadline, ms.label, ms.deadline.slice(0, 4)].forEach(function (label) {
+        if (done) { return; }
+        t.textContent = label;
+        var tw = t.getComputedTextLength();
+        var a = mx + 3, b = mx + 3 + tw;
+        if (b > width - 2) { a = mx - 3 - tw; b = mx - 3; }
+        for (var row = 0; row < placed.length && !done; row += 1) {
+          if (a >= 0 && free(row, a, b)) {
+            placed[row].push([a, b]);
+            t.setAttribute("x", a);
+            t.setAttribute("y", 13 + row * 15);
+            done = true;
+          }
+        }
+      });
+      if (!done) { t.setAttribute("y", 13); }
+      el("title", {}, g).textContent = ms.label + " " + ms.deadline + " · " + ms.stage_label;
       var target = el("rect", { "class": "target", x: mx - 4, y: y(data.total) - 4, width: 8, height: 8,
                                 transform: "rotate(45 " + mx + " " + y(data.total) + ")" }, g);
       el("title", {}, target).textContent = cfg.i18n.target + "：" + ms.label + " · " + ms.stage_label + " " +
