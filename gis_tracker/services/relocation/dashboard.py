@@ -123,15 +123,14 @@ def burnup(session: Session, rows: list[EnterpriseStatus], day: date, plan: list
     points = [first] + [d for d in _month_ends(first, day) if d > first]
     codes = STAGE_CODES[1:]
     series = {code: [] for code in codes}
+    walk = [[line, 0, 0] for line in lines.values()]  # each timeline, its next event, its stage index so far
     for t in points[:-1]:
-        at = []
-        for line in lines.values():
-            current = 0
-            for on, index in line:
-                if on > t:
-                    break
-                current = index
-            at.append(current)
+        for w in walk:
+            line = w[0]
+            while w[1] < len(line) and line[w[1]][0] <= t:
+                w[2] = line[w[1]][1]
+                w[1] += 1
+        at = [w[2] for w in walk]
         for code in codes:
             k = stage_index(code)
             series[code].append(sum(1 for i in at if i >= k))
