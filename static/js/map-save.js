@@ -158,6 +158,25 @@
     SM.config.layers.forEach(function (cfg) { if (cfg.tiled && cfg._tiles) { cfg._tiles.redraw(); } });
   };
 
+  /* Geometries equal by value (type and every coordinate within 1e-9°), not by their JSON text: the
+   * 412 answer and the GET of the same geometry may order keys differently. */
+  SM.sameGeometry = SM.sameGeometry || function (a, b) {
+    function coords(x, y) {
+      if (typeof x === "number" || typeof y === "number") {
+        return typeof x === "number" && typeof y === "number" && Math.abs(x - y) <= 1e-9;
+      }
+      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) { return false; }
+      return x.every(function (v, i) { return coords(v, y[i]); });
+    }
+    if (!a || !b) { return !a && !b; }
+    if (a.type !== b.type) { return false; }
+    if (a.type === "GeometryCollection") {
+      return (a.geometries || []).length === (b.geometries || []).length &&
+        a.geometries.every(function (g, i) { return SM.sameGeometry(g, b.geometries[i]); });
+    }
+    return coords(a.coordinates, b.coordinates);
+  };
+
   function valueCell(layerCfg, name, value) {
     return el("td", { text: SM.displayValue(layerCfg, name, value) });
   }
@@ -166,7 +185,7 @@
     var theirs = body.current || { properties: {}, geometry: null };
     var mineProps = Object.assign({}, op.baseProps || {}, (op.body && op.body.properties) || {});
     var mineGeometry = op.mineGeometry || (op.body && op.body.geometry) || op.baseGeometry || null;
-    var sameGeometry = JSON.stringify(theirs.geometry) === JSON.stringify(mineGeometry);
+    var sameGeometry = SM.sameGeometry(theirs.geometry, mineGeometry);
     SM.clearOverlay();
     drawShape(theirs.geometry, { color: "#ff7f00", weight: 3, dashArray: "6 4", fillOpacity: 0.1 });
     SM.fieldsFor(op.layerCfg).then(function (fields) {
