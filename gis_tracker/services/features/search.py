@@ -28,13 +28,11 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from ... import access
-from ...db import WGS84
 from ...i18n import pick
 from ...models import Enterprise, LayerFeature, Project, ProtectedArea, WaterBody, Zone
-from . import catalog
+from . import catalog, locate
 
 PINYIN_MAX_FEATURES = 20000
-BBOX_DECIMALS = 6
 NO_MATCH = 9
 # Ranks (lower first): exact (any field), the title's prefix, its pinyin's prefix, another field's prefix (a code,
 # a credit code, an English name), inside the title, inside another field, inside the pinyin initials.
@@ -211,14 +209,6 @@ def _pinyin_hits(session: Session, source: _Source, text: str, limit: int) -> li
 
 # --- the search -------------------------------------------------------------------------------------------------
 
-def _bboxes(session: Session, coll: catalog.Collection, ids: list[int]) -> dict[int, list[float]]:
-    model = coll.model
-    lonlat = func.ST_Transform(model.geom, WGS84)
-    rows = session.execute(select(model.id, func.ST_XMin(lonlat), func.ST_YMin(lonlat), func.ST_XMax(lonlat),
-                                  func.ST_YMax(lonlat)).where(model.id.in_(ids)))
-    return {row[0]: [round(v, BBOX_DECIMALS) for v in row[1:]] for row in rows}
-
-
 def _category_label(source: _Source, value) -> str | None:
     if value in (None, ""):
         return None
@@ -250,7 +240,7 @@ def search(session: Session, role: str | None, query: SearchQuery) -> list[dict]
         by_collection.setdefault(hit["collection"], []).append(hit)
     for cid, group in by_collection.items():
         coll = group[0]["_source"].collection
-        for fid, box in _bboxes(session, coll, [h["id"] for h in group]).items():
+        for fid, box in locate.feature_boxes(session, coll, [h["id"] for h in group]).items():
             boxes[(cid, fid)] = box
     results = []
     for hit in best:
