@@ -102,6 +102,10 @@
     readout.dataset.zoneX = z[0].toFixed(3);
   }
   map.on("mousemove", function (e) { showCoords(e.latlng); });
+  map.getContainer().addEventListener("mousedown", function (e) {  // a tap or click shows its place too
+    if (e.target.closest && e.target.closest(".leaflet-control-container")) { return; }
+    showCoords(map.mouseEventToLatLng(e));
+  }, true);
   map.on("mouseout", function () { showCoords(null); });
   showCoords(null);
 
@@ -232,7 +236,8 @@
     }
     buttonsState();
   }
-  SM.measure = { start: start, finish: finish, stop: stop };
+  SM.measure = { start: start, finish: finish, stop: stop,
+                 vertices: function () { return points.map(function (p) { return [p.lng, p.lat]; }); } };
 
   function near(a, b) {
     var pa = map.latLngToContainerPoint(a), pb = map.latLngToContainerPoint(b);
