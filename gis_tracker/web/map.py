@@ -130,6 +130,7 @@ def index():
         if extra and shown is not None:
             shown.add(extra)
     for layer in config["layers"]:
+        layer["hidden_by_default"] = not layer["visible"]  # map-permalink.js leaves layers= out when all are so
         if shown is not None:
             layer["visible"] = layer["id"] in shown
         elif layer["id"] in (view.fit, view.select[0] if view.select else None):

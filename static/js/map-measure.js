@@ -236,7 +236,7 @@
     }
     buttonsState();
   }
-  SM.measure = { start: start, finish: finish, stop: stop,
+  SM.measuring = { start: start, finish: finish, stop: stop,
                  vertices: function () { return points.map(function (p) { return [p.lng, p.lat]; }); } };
 
   function near(a, b) {
@@ -247,7 +247,8 @@
   /* Clicks are taken before the features see them (capture phase on the map's container): a feature's popup or
    * the identify list does not open while measuring; a click that ends a drag of the map adds no point. */
   function onMap(e) {
-    return !(e.target.closest && e.target.closest(".leaflet-control-container, .leaflet-popup"));
+    // (Popups are closed while measuring; one still fading out for 200 ms must not swallow a click.)
+    return !(e.target.closest && e.target.closest(".leaflet-control-container"));
   }
   var container = map.getContainer();
   container.addEventListener("click", function (e) {

@@ -90,9 +90,13 @@
   SM.permalink = function () {
     var c = map.getCenter();
     var parts = ["center=" + c.lat.toFixed(6) + "," + c.lng.toFixed(6), "zoom=" + Math.round(map.getZoom())];
-    var shown = config.layers.filter(function (cfg) { return SM.layerShown(cfg.id); })
-      .map(function (cfg) { return encodeURIComponent(cfg.id); });
-    parts.push("layers=" + shown.join(","));
+    var shown = config.layers.filter(function (cfg) { return SM.layerShown(cfg.id); });
+    // Each layer as it is by default (shown unless hidden): no ``layers`` at all, so a reload after a layer was
+    // created (the layer manager reloads the page) shows the new layer too.  Otherwise exactly the shown ones.
+    var asDefault = config.layers.every(function (cfg) { return SM.layerShown(cfg.id) === !cfg.hidden_by_default; });
+    if (!asDefault) {
+      parts.push("layers=" + shown.map(function (cfg) { return encodeURIComponent(cfg.id); }).join(","));
+    }
     var selected = selectedFeature();
     if (selected) { parts.push("select=" + encodeURIComponent(selected.collection) + ":" + encodeURIComponent(selected.id)); }
     var lang = new URLSearchParams(window.location.search).get("lang");

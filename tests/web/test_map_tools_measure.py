@@ -26,7 +26,7 @@ def _click_points(page, points) -> list[tuple[float, float]]:
         page.mouse.move(x, y, steps=2)
         page.mouse.down()
         page.mouse.up()
-    vertices = [tuple(v) for v in page.evaluate("window.ShifengMap.measure.vertices()")]
+    vertices = [tuple(v) for v in page.evaluate("window.ShifengMap.measuring.vertices()")]
     # Each vertex is where the mouse clicked: within a pixel or so of the target (a few metres at zoom 15).
     assert len(vertices) == len(points)
     for (lon, lat), (vlon, vlat) in zip(points, vertices, strict=True):
