@@ -70,8 +70,11 @@
         SM.highlight(feature.geometry);
         var drawn = SM.index[layerId] && SM.index[layerId][featureId];
         var at = point ? bounds.getCenter() : (drawn && drawn.getCenter ? drawn.getCenter() : bounds.getCenter());
-        L.popup({ maxWidth: 360, minWidth: 220 }).setLatLng(at)
-          .setContent(SM.popupFor(cfg, drawn ? drawn.feature : feature)).openOn(map);
+        if (drawn && drawn.getPopup && drawn.getPopup()) {
+          drawn.openPopup(at);  // the feature's own popup: a click on the feature later opens the same one
+        } else {
+          L.popup({ maxWidth: 360, minWidth: 220 }).setLatLng(at).setContent(SM.popupFor(cfg, feature)).openOn(map);
+        }
         return feature;
       });
     };
