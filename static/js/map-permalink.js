@@ -152,6 +152,20 @@
     return bar;
   };
 
+  /* A popup is never left under the toolbar: when one is (after it opened, or the map moved), the map is panned
+   * down just enough to show it whole below the toolbar.  Not while a permalink is being restored (its view wins). */
+  function keepPopupClear() {
+    var popup = map._popup;
+    var bar = document.getElementById("map-toolbar");
+    if (!syncing || !popup || !map.hasLayer(popup) || !bar) { return; }
+    var wrapper = popup.getElement() && popup.getElement().querySelector(".leaflet-popup-content-wrapper");
+    if (!wrapper) { return; }
+    var a = wrapper.getBoundingClientRect(), b = bar.getBoundingClientRect();
+    var overlaps = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    if (overlaps) { map.panBy([0, a.top - b.bottom - 8], { animate: false }); }
+  }
+  map.on("popupopen moveend", function () { setTimeout(keepPopupClear, 0); });
+
   /* ---------- copy the link ---------- */
   (function () {
     var bar = SM.toolbar();
@@ -206,8 +220,14 @@
   }
   if (view.notice) { notice(view.notice); }
 
+  // The selected feature's popup opens when the link is opened, not when the page is reloaded (F5 after an edit
+  // keeps the view and the layers, without a popup jumping up) nor once the user has clicked the map meanwhile.
+  var navigation = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var reloaded = !!(navigation && navigation.type === "reload");
+  var interacted = false;
+  map.getContainer().addEventListener("mousedown", function () { interacted = true; }, true);
   var restored = Promise.resolve(SM.ready).catch(function () { return null; }).then(function () {
-    if (!view.select || !view.select.found) { return null; }
+    if (!view.select || !view.select.found || reloaded || interacted) { return null; }
     return SM.openFeature(view.select.collection, view.select.id).then(function () {
       if (explicit) { applyCentre(); }  // the link's own centre and zoom win over the zoom to the feature
     }, function (err) { notice(String(err.message || err)); });
