@@ -44,6 +44,7 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "static": {"GET": PUBLIC},
     "health.healthz": {"GET": PUBLIC},
     "health.readyz": {"GET": PUBLIC},
+    "health.favicon": {"GET": PUBLIC},
     # own account
     "auth.logout": {"POST": ANY_USER},
     "account.index": {"GET": ANY_USER},

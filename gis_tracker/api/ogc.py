@@ -1,6 +1,7 @@
 """OGC API – Features (Part 1 core, GeoJSON) at ``/ogc``, so QGIS and GDAL can read our layers."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -244,6 +245,13 @@ def items(collection_id: str):
         return ogc_html.render_features(body, pick(coll.title, coll.title_en), coll.id)
     resp = Response(body, mimetype=GEOJSON)
     resp.headers["Content-Crs"] = f"<{_crs_uri(query)}>"
+    # The page differs from one second to the next only by its timeStamp: a weak ETag of the rest lets an
+    # unchanged page answer 304 (If-None-Match) whenever it is asked again.
+    stable = {k: v for k, v in head.items() if k != "timeStamp"}
+    digest = hashlib.sha1(json.dumps(stable, ensure_ascii=False).encode())
+    for feature in page.features:
+        digest.update(feature.encode())
+    resp.headers["ETag"] = f'W/"{digest.hexdigest()}"'
     return resp
 
 

@@ -134,7 +134,10 @@ def _items_parameters(max_limit: int, default_limit: int) -> list[dict]:
         _query("filter-lang", {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"]},
                "encoding of filter (cql-text: the draft name GDAL sends)"),
         _crs_param("filter-crs", "CRS of geometries in filter (CRS84 by default)"),
-        _query("sortby", {"type": "string"}, "property names, '-' for descending, e.g. -investment_wan,name"),
+        _query("sortby", {"type": "string"},
+               "sort keys [+|-]property, comma-separated (Part 5 draft): '-' descending, '+' or none ascending, "
+               "nulls last, ties by feature id; each key a declared property (not an object), else 400 bad_sortby; "
+               "e.g. -investment_wan,name. The file formats (f=csv, xlsx, …) keep the same filter and order"),
         _query("f", {"type": "string", "enum": ["json", "geojson", "html", *sorted(k for k in EXPORT_MEDIA
                                                                                    if k != "geojson")]},
                "GeoJSON (default), HTML, or a file: gpkg, shp (zip), kml, csv, xlsx"),

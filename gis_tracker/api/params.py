@@ -129,14 +129,18 @@ def _typed_filter(field, raw: str):
 
 
 def parse_sortby(raw: str | None, collection) -> tuple[tuple[str, bool], ...]:
-    """Return ``sortby=name,-other`` as (field, descending) pairs of declared fields."""
+    """Return ``sortby=[+|-]name,…`` (OGC API – Features Part 5 draft) as (field, descending) pairs.
+
+    Each key is one declared, non-object field with at most one sign (``-`` descending; ``+`` or none
+    ascending — a ``+`` sent unencoded arrives as a space); anything else is 400 ``bad_sortby``.
+    """
     if not raw:
         return ()
     result = []
     for part in raw.split(","):
         part = part.strip()
         desc = part.startswith("-")
-        name = part.lstrip("+-").strip()
+        name = part[1:] if part[:1] in ("+", "-") else part
         field = collection.field(name)
         if field is None or field.type == "object":
             raise BadParameter(f"不能按 {name[:40]!r} 排序",

@@ -26,6 +26,26 @@ MAX_LABEL = 100
 RESERVED_FIELD_NAMES = {"id", "geom", "geometry", "version", "properties", "type", "bbox"}
 
 
+try:  # pinyin makes readable identifiers from Chinese column names; without it they become f_<n>
+    from pypinyin import lazy_pinyin
+except ImportError:  # pragma: no cover - pypinyin is in requirements.txt
+    lazy_pinyin = None
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def ascii_identifier(text: str) -> str:
+    """Return a field-name candidate for a column title: Chinese spelt in pinyin syllables (``企业名称`` →
+    ``qi_ye_ming_cheng``), Latin letters lower-cased, anything else a separator; "" when nothing is left.
+    The title itself stays the field's label."""
+    text = (text or "").strip()
+    if lazy_pinyin is not None and HAN.search(text):
+        text = "_".join(lazy_pinyin(text))
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    if slug and not slug[0].isalpha():
+        slug = f"f_{slug}"
+    return slug[:60].rstrip("_")
+
+
 class LayerSpecProblem(ValueError):
     """A layer definition or style that cannot be accepted, and which field is wrong."""
 

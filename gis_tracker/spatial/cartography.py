@@ -205,6 +205,9 @@ class LabelCandidate:
     width: float
     height: float
     priority: float = 0.0
+    region: tuple[float, float, float, float] | None = None
+    """The feature's pixel box (a polygon's): the label's centre stays within it, or one step beside it, so a
+    moved label still sits on or next to its feature (point and line labels move freely around their anchor)."""
 
 
 @dataclass(frozen=True)
@@ -232,29 +235,68 @@ def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+class _BoxIndex:
+    """Boxes in a uniform grid of ``cell`` pixels: overlap tests against thousands of point symbols stay fast."""
+
+    def __init__(self, cell: float) -> None:
+        self.cell = max(cell, 1.0)
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def _keys(self, box):
+        c = self.cell
+        for i in range(math.floor(box[0] / c), math.floor(box[2] / c) + 1):
+            for j in range(math.floor(box[1] / c), math.floor(box[3] / c) + 1):
+                yield i, j
+
+    def add(self, box) -> None:
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append(box)
+
+    def hits(self, box) -> bool:
+        return any(_overlaps(box, other) for key in self._keys(box) for other in self.cells.get(key, ()))
+
+
+# Where a label may go around its anchor, in (label width, label height) units, best first: on the anchor,
+# then above, below, right, left, the four diagonals, then the same a step further out.
+_OFFSETS = ((0, 0), (0, 0.9), (0, -0.9), (0.6, 0), (-0.6, 0), (0.6, 0.9), (-0.6, 0.9), (0.6, -0.9), (-0.6, -0.9),
+            (0, 1.8), (0, -1.8), (1.1, 0), (-1.1, 0), (1.1, 1.8), (-1.1, 1.8), (1.1, -1.8), (-1.1, -1.8))
+
+
+def symbol_box(x: float, y: float, diameter_px: float, margin_px: float = 1.0) -> tuple[float, float, float, float]:
+    """Return the pixel box of a point symbol of ``diameter_px`` at (x, y), with a little margin."""
+    r = diameter_px / 2 + margin_px
+    return x - r, y - r, x + r, y + r
+
+
 def place_labels(candidates: list[LabelCandidate], bounds: Bbox | None = None,
                  obstacles: list[tuple[float, float, float, float]] = ()) -> list[PlacedLabel]:
     """Place labels greedily, most important first, so that no two boxes overlap.
 
-    Each label tries its anchor, then positions above, below, right and left
-    of it; a label that fits nowhere (or would leave ``bounds``) is dropped
-    rather than piled on another.  The result is deterministic: ties in
-    priority keep the input order.
+    Each label tries its anchor, then positions around it (above, below, right,
+    left, the diagonals, then a step further out); a label that fits nowhere
+    (over another label, over an obstacle — a point symbol, the scale bar — or
+    out of ``bounds``) is dropped rather than piled on another.  The result is
+    deterministic: ties in priority keep the input order.
     """
     placed: list[PlacedLabel] = []
-    boxes = list(obstacles)
+    sizes = [c.height for c in candidates] or [20.0]
+    boxes = _BoxIndex(2 * max(sizes))
+    for box in obstacles:
+        boxes.add(box)
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].priority, i))
     for i in order:
         c = candidates[i]
-        dx, dy = c.width * 0.6, c.height * 0.9
-        for ox, oy in ((0, 0), (0, dy), (0, -dy), (dx, 0), (-dx, 0)):
-            cx, cy = c.x + ox, c.y + oy
+        for fx, fy in _OFFSETS:
+            cx, cy = c.x + fx * c.width, c.y + fy * c.height
             box = (cx - c.width / 2, cy - c.height / 2, cx + c.width / 2, cy + c.height / 2)
+            if c.region and not (c.region[0] - 0.6 * c.width <= cx <= c.region[2] + 0.6 * c.width
+                                 and c.region[1] - 0.9 * c.height <= cy <= c.region[3] + 0.9 * c.height):
+                continue
             if bounds and (box[0] < bounds[0] or box[1] < bounds[1] or box[2] > bounds[2] or box[3] > bounds[3]):
                 continue
-            if any(_overlaps(box, other) for other in boxes):
+            if boxes.hits(box):
                 continue
-            boxes.append(box)
+            boxes.add(box)
             placed.append(PlacedLabel(c.text, cx, cy))
             break
     return placed

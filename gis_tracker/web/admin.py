@@ -13,6 +13,8 @@ from ..i18n import gettext as _
 from ..security import current_user, current_username, logout_session
 from ..services.accounts import audit_search, browser_sessions
 from ..services.accounts import users as accounts
+from ..services.features import catalog
+from . import map_links
 from .account import expiry_from_form, token_form_dates
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -155,7 +157,13 @@ def audit():
         error = None
     page = _page_number()
     entries, total = audit_search.search(db.session, filt, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    layers = catalog.all_collections(db.session) if entries else {}
+
+    def map_link_of(object_type, object_id, action):  # entries about a feature (or an import) link to the map
+        return map_links.object_map_link(object_type, object_id, layers, action)
+
     return render_template("admin/audit.html", entries=entries, total=total, page=page, filt=filt,
+                           map_link_of=map_link_of,
                            page_size=PAGE_SIZE, choices=audit_search.choices(db.session), error=error,
                            as_text=audit_search.as_text, local_time=audit_search.local_time), (400 if error else 200)
 

@@ -1,7 +1,7 @@
 """Liveness and readiness probes for load balancers and monitoring."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 
 from ..db import db
@@ -25,3 +25,10 @@ def readyz():
         return jsonify({"code": "database_unavailable", "message": "database unreachable",
                         "status": "unavailable"}), 503, {"Retry-After": "5"}
     return jsonify({"status": "ready"})
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Serve the site icon where browsers and bookmark tools look for it (pages link the SVG in static/)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)

@@ -100,6 +100,7 @@ def build(session: Session, user: User | None = None) -> dict:
         "urls": {"layers": url_for("user_layers.list_layers"),
                  "split": url_for("geometry.split"), "repair": url_for("geometry.repair"),
                  "history": "/api/collections/{collection}/items/{fid}/versions",
-                 "deleted": "/api/collections/{collection}/deleted"},
+                 "deleted": "/api/collections/{collection}/deleted",
+                 "review": "/flags/projects/{id}"},
         "i18n": texts(),
     }

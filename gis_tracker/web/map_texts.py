@@ -6,6 +6,8 @@ every string is Chinese first with its English entry in ``translations/en.json``
 from __future__ import annotations
 
 from ..i18n import gettext as _
+from ..i18n import pick
+from .map_table_texts import texts as table_texts
 
 
 def texts() -> dict[str, str]:
@@ -50,6 +52,7 @@ def texts() -> dict[str, str]:
         # history
         "history_of": _("历史版本"), "version": _("版本"), "restore_version": _("恢复此版本"),
         "restore_confirm": _("将第 {n} 版恢复为新版本？"), "restored": _("已恢复"),
+        "no_history": _("没有记录的版本（直接写入数据库的要素）"),
         "no_changes": _("属性无变化"), "geometry_modified": _("几何已修改"), "old": _("旧"), "new": _("新"),
         "action_create": _("创建"), "action_update": _("修改"), "action_delete": _("删除"),
         "action_restore": _("恢复"), "action_load": _("导入"), "action_split": _("分割"),
@@ -68,4 +71,16 @@ def texts() -> dict[str, str]:
         "type_boolean": _("是/否"), "type_date": _("日期"),
         "geom_Point": _("点"), "geom_LineString": _("线"), "geom_MultiLineString": _("多线"),
         "geom_Polygon": _("面"), "geom_MultiPolygon": _("多面"),
+        **table_texts(),  # the attribute table (static/js/map-table.js)
+        # layer tree, identify, save feedback
+        "group_zones": pick("规划片区", "Planning zones"), "group_protected": pick("保护区", "Protected areas"),
+        "group_water": pick("水体", "Water"), "group_projects": pick("建设项目", "Construction projects"),
+        "group_enterprises": pick("搬迁企业", "Relocated enterprises"),
+        "group_encroachments": pick("冲突范围", "Encroachments"), "group_user": pick("用户图层", "User layers"),
+        "group_other": pick("其他图层", "Other layers"), "group_raster": pick("栅格", "Rasters"),
+        "zoom_to_layer": _("缩放至图层"), "opacity": _("不透明度"), "collapse": _("收起"), "expand": _("展开"),
+        "layer_empty": _("该图层没有要素"),
+        "identify_here": _("此处有 {n} 个要素"), "open_review": _("查看审查"),
+        "flags_after_save": _("保存后检查：{n} 处冲突"), "flags_cleared": _("已解除 {n} 处冲突"),
+        "overlap_figures": _("重叠 {m2} m²（{mu} 亩，{pct}%）"), "distance_figure": _("最近距离 {m} m"),
     }

@@ -11,6 +11,8 @@ from ..api.planning_params import parse_bool
 from ..db import db
 from ..security import current_user
 from ..services.accounts import notifications
+from ..services.features import catalog
+from . import map_links
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -45,7 +47,10 @@ def inbox():
     event = args.get("event") or None
     page = parsing.integer(args.get("page"), "page", minimum=1, maximum=99999, default=1)
     rows, total = notifications.inbox(db.session, current_user(), unread, event, PER_PAGE, (page - 1) * PER_PAGE)
-    return render_template("notifications/inbox.html", items=[notifications.as_dict(n) for n in rows], total=total,
+    layers = catalog.all_collections(db.session) if rows else {}
+    items = [{**notifications.as_dict(n), "map_link": map_links.object_map_link(n.object_type, n.object_id, layers)}
+             for n in rows]  # a notice about a feature also links to it on the map
+    return render_template("notifications/inbox.html", items=items, total=total,
                            page=page, pages=max(1, -(-total // PER_PAGE)), unread=unread, event=event,
                            events=[(code, notifications.event_label(code)) for code in notifications.EVENTS])
 

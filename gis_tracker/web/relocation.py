@@ -26,6 +26,7 @@ def _labels() -> dict:
         "stages": [(c, pick(STAGE_LABELS[c], STAGE_LABELS_EN[c]), STAGE_COLOURS[c]) for c in STAGE_CODES],
         "stage_label": {c: pick(STAGE_LABELS[c], STAGE_LABELS_EN[c]) for c in STAGE_CODES},
         "stage_colour": STAGE_COLOURS,
+        "stage_order": {c: i for i, c in enumerate(STAGE_CODES)},
         "paths": [(c, pick(PATH_LABELS[c], PATH_LABELS_EN[c])) for c in PATH_LABELS],
         "path_label": {c: pick(PATH_LABELS[c], PATH_LABELS_EN[c]) for c in PATH_LABELS},
         "today": date.today().isoformat(),
@@ -55,6 +56,7 @@ def detail(enterprise_id: int):
         "id": ent["id"], "etag": ent["etag"], "point": json.loads(ent["point"]) if ent["point"] else None,
         "parcel": json.loads(ent["parcel"]) if ent["parcel"] else None, "colour": STAGE_COLOURS[ent["stage"]],
         "transitions_url": url_for("relocation_api.create_transition", enterprise_id=enterprise_id),
+        "zones_url": url_for("ogc.items", collection_id="zones", limit=1000),
         "i18n": {"saved": _("已保存"), "stale": _("该企业已被他人修改，请刷新页面后重试"),
                  "failed": _("保存失败"), "allowed": _("可选的下一阶段")},
     }
@@ -66,13 +68,18 @@ def detail(enterprise_id: int):
 
 @bp.get("/dashboard")
 def dashboard():
-    """Show the dashboard (counts, milestones, overdue list, monthly chart, stage map) as of a date."""
+    """Show the dashboard (counts, milestones, burn-up chart, overdue list, stage map) as of a date."""
     as_of = parse_as_of(request.args.get("as_of"))
     data = relocation_dashboard.dashboard(db.session, as_of)
-    cfg = {"monthly": data["monthly"], "map_url": url_for("relocation_api.stage_map"), "as_of": data["as_of"],
+    cfg = {"burnup": data["burnup"], "map_url": url_for("relocation_api.stage_map"), "as_of": data["as_of"],
+           "zones_url": url_for("ogc.items", collection_id="zones", limit=1000),
            "legend": [{"label": pick(STAGE_LABELS[c], STAGE_LABELS_EN[c]), "colour": STAGE_COLOURS[c]}
                       for c in STAGE_CODES],
-           "i18n": {"count": _("企业数"), "loading": _("加载中…"), "load_failed": _("图层加载失败")}}
+           "i18n": {"count": _("企业数"), "loading": _("加载中…"), "load_failed": _("图层加载失败"),
+                    "all": _("全部企业"), "at_or_past": _("已达到“{stage}”及以后阶段"), "target": _("目标"),
+                    "at_deadline": _("期限时达到"), "page": _("第 {page} / {pages} 页"), "previous": _("上一页"),
+                    "next": _("下一页"), "overdue_pages": _("逾期企业分页")},
+           "page_size": 20}
     return render_template("relocation/dashboard.html", data=data, cfg=cfg, milestones=rules.MILESTONES,
                            **_labels())
 

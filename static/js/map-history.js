@@ -88,6 +88,7 @@
             d.close();
             SM.addFeature(cfg, resp.body);
             SM.status(t("restored"));
+            if (SM.afterSave) { SM.afterSave(cfg, resp.body); }  // flags of the restored version
             refresh();
           });
         } },
@@ -111,7 +112,7 @@
         var versions = resp.body.versions;
         var list = el("ol", { class: "versions", reversed: true });
         for (var i = versions.length - 1; i >= 0; i--) { list.appendChild(versionItem(cfg, fid, versions, i, labels, refresh)); }
-        body.appendChild(list);
+        body.appendChild(versions.length ? list : el("p", { class: "muted", text: t("no_history") }));
         document.body.dataset.historyReady = String(versions.length);
       });
     }
@@ -140,6 +141,7 @@
             SM.request("POST", url).then(function (r) {
               if (!r.ok) { e.target.disabled = false; SM.status((r.body && r.body.message) || String(r.status), true); return; }
               SM.addFeature(cfg, r.body);
+              if (SM.afterSave) { SM.afterSave(cfg, r.body); }
               item.remove();
               SM.status(t("restored"));
             });

@@ -60,6 +60,7 @@
         if (op.dialog) { op.dialog.saved = true; op.dialog.close(); }
         SM.status(SM.t("saved"));
         op.onSaved(resp.body, resp.etag);
+        SM.afterSave(op.layerCfg, resp.body);
         return;
       }
       var body = resp.body || {};
@@ -73,6 +74,109 @@
     });
   };
 
+  /* ---------- after a save: the flags the server returned, fresh overlays and tiles ---------- */
+  var WATCHED = ["projects", "protected_areas", "water_bodies"];
+  var MU_PER_M2 = 15 / 10000;
+  function num(value, digits) {
+    return value === null || value === undefined ? "—" : Number(value).toLocaleString(undefined, { maximumFractionDigits: digits });
+  }
+  function severityLabel(code) {
+    var enc = SM.layerCfg("encroachments");
+    var labels = (enc && enc.choices && enc.choices.severity) || {};
+    return labels[code] || code;
+  }
+  function flagLine(item, projectName) {
+    var m2 = item.overlap_m2 || 0;
+    var mu = item.overlap_mu !== undefined && item.overlap_mu !== null ? item.overlap_mu : m2 * MU_PER_M2;
+    var parts = [el("span", { class: "severity severity-" + item.severity, text: severityLabel(item.severity) }),
+                 el("strong", { text: item.rule_name || item.rule || "" })];
+    if (projectName) { parts.push(el("span", { class: "flag-project", text: projectName })); }
+    var figures = m2 > 0
+      ? SM.t("overlap_figures", { m2: num(m2, 1), mu: num(mu, 2), pct: num(item.overlap_pct, 1) })
+      : item.min_distance_m !== null && item.min_distance_m !== undefined ? SM.t("distance_figure", { m: num(item.min_distance_m, 1) }) : "";
+    if (figures) { parts.push(el("span", { class: "flag-figures", text: figures })); }
+    return el("li", { class: "flag-line", dataset: { severity: item.severity, flag: String(item.flag_id || item.id || "") } }, parts);
+  }
+
+  /* Show the notice of a save's flags: {flags: [...]} of a project, or the change report of a re-check. */
+  SM.showFlagNotice = function (layerCfg, results) {
+    var old = document.getElementById("save-notice");
+    if (old) { old.remove(); }
+    var byProject = {};   // project id -> {name, items}
+    var cleared = 0;
+    function add(pid, name, item) {
+      var entry = byProject[pid] = byProject[pid] || { name: name, items: [] };
+      if (name && !entry.name) { entry.name = name; }
+      entry.items.push(item);
+    }
+    results.forEach(function (r) {
+      if (!r) { return; }
+      var changes = r.encroachment_changes || {};
+      cleared += (changes.cleared || []).length;
+      if (r.flags) {
+        var name = r.properties ? r.properties.name : "";
+        if (r.flags.length) { r.flags.forEach(function (f) { add(f.project_id, name, f); }); }
+        return;
+      }
+      (changes.raised || []).concat(changes.changed || []).forEach(function (f) { add(f.project_id, f.project, f); });
+    });
+    var pids = Object.keys(byProject);
+    if (!pids.length && !cleared) { return null; }
+    var worst = "warning";
+    pids.forEach(function (pid) { byProject[pid].items.forEach(function (f) {
+      if (f.severity === "violation") { worst = "violation"; } else if (f.severity === "review" && worst !== "violation") { worst = "review"; }
+    }); });
+    var notice = el("div", { id: "save-notice", class: "save-notice" + (pids.length ? " severity-" + worst : " cleared"), role: "alert" });
+    var close = el("button", { type: "button", class: "panel-close", "aria-label": SM.t("close"), text: "×",
+                               onclick: function () { notice.remove(); } });
+    var count = 0;
+    pids.forEach(function (pid) { count += byProject[pid].items.length; });
+    notice.appendChild(el("header", {}, [el("strong", { text: pids.length ? SM.t("flags_after_save", { n: count }) : SM.t("flags_cleared", { n: cleared }) }), close]));
+    pids.forEach(function (pid) {
+      var entry = byProject[pid];
+      var list = el("ul", { class: "flag-lines" });
+      entry.items.forEach(function (f) { list.appendChild(flagLine(f)); });
+      notice.appendChild(el("section", { class: "flag-project-block", dataset: { project: String(pid) } }, [
+        entry.name ? el("div", { class: "flag-project-name", text: entry.name }) : null,
+        list,
+        el("a", { class: "review-link", href: SM.urlFor(SM.config.urls.review, { id: pid }), text: SM.t("open_review") })]));
+    });
+    if (pids.length && cleared) { notice.appendChild(el("p", { class: "muted", text: SM.t("flags_cleared", { n: cleared }) })); }
+    document.querySelector(".mapmain").appendChild(notice);
+    return notice;
+  };
+
+  /* Refresh what a save may have changed elsewhere: the 冲突范围 overlay and every tiled layer. */
+  SM.afterSave = function (layerCfg, body) {
+    var results = body && body.type === "FeatureCollection" ? (body.features || []) : [body];
+    var rechecked = results.some(function (r) { return r && (r.flags || r.encroachment_changes); });
+    if (rechecked) { SM.showFlagNotice(layerCfg, results); }
+    var enc = SM.layerCfg("encroachments");
+    if (enc && window.mapLayers[enc.id] && (rechecked || WATCHED.indexOf(layerCfg.id) >= 0)) {
+      SM.reloadLayer(enc).catch(function () {});
+    }
+    SM.config.layers.forEach(function (cfg) { if (cfg.tiled && cfg._tiles) { cfg._tiles.redraw(); } });
+  };
+
+  /* Geometries equal by value (type and every coordinate within 1e-9°), not by their JSON text: the
+   * 412 answer and the GET of the same geometry may order keys differently. */
+  SM.sameGeometry = SM.sameGeometry || function (a, b) {
+    function coords(x, y) {
+      if (typeof x === "number" || typeof y === "number") {
+        return typeof x === "number" && typeof y === "number" && Math.abs(x - y) <= 1e-9;
+      }
+      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) { return false; }
+      return x.every(function (v, i) { return coords(v, y[i]); });
+    }
+    if (!a || !b) { return !a && !b; }
+    if (a.type !== b.type) { return false; }
+    if (a.type === "GeometryCollection") {
+      return (a.geometries || []).length === (b.geometries || []).length &&
+        a.geometries.every(function (g, i) { return SM.sameGeometry(g, b.geometries[i]); });
+    }
+    return coords(a.coordinates, b.coordinates);
+  };
+
   function valueCell(layerCfg, name, value) {
     return el("td", { text: SM.displayValue(layerCfg, name, value) });
   }
@@ -81,7 +185,7 @@
     var theirs = body.current || { properties: {}, geometry: null };
     var mineProps = Object.assign({}, op.baseProps || {}, (op.body && op.body.properties) || {});
     var mineGeometry = op.mineGeometry || (op.body && op.body.geometry) || op.baseGeometry || null;
-    var sameGeometry = JSON.stringify(theirs.geometry) === JSON.stringify(mineGeometry);
+    var sameGeometry = SM.sameGeometry(theirs.geometry, mineGeometry);
     SM.clearOverlay();
     drawShape(theirs.geometry, { color: "#ff7f00", weight: 3, dashArray: "6 4", fillOpacity: 0.1 });
     SM.fieldsFor(op.layerCfg).then(function (fields) {

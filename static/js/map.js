@@ -31,13 +31,12 @@
     L.tileLayer(config.basemap.url, { attribution: config.basemap.attribution, maxZoom: 19 }).addTo(map);
   }
 
-  var overlays = {};
   if (config.district) {
     var outline = L.geoJSON(config.district, {
       renderer: renderer, interactive: false,
       style: { color: "#444", weight: 2.5, dashArray: "8 4", fill: false }
     }).addTo(map);
-    overlays[config.district_label] = outline;
+    SM.districtOutline = outline;
     map.fitBounds(outline.getBounds(), { padding: [10, 10] });
   }
 
@@ -57,6 +56,11 @@
       var style = Object.assign({ renderer: renderer }, layerCfg.style);
       var colour = colourFor(layerCfg, feature.properties);
       if (colour) { style.color = style.color && layerCfg.geometry_type === "Point" ? style.color : colour; style.fillColor = colour; }
+      var factor = layerCfg._opacity === undefined ? 1 : layerCfg._opacity;  // the layer tree's opacity slider
+      if (factor !== 1) {
+        style.opacity = (style.opacity === undefined ? 1 : style.opacity) * factor;
+        style.fillOpacity = (style.fillOpacity === undefined ? 0.2 : style.fillOpacity) * factor;
+      }
       return style;
     };
   };
@@ -93,8 +97,9 @@
     return value === null || value === undefined || value === "" ? null : SM.displayValue(layerCfg, layerCfg.label_field, value);
   }
 
+  /* Clicks are answered by the identify tool (map-identify.js): every feature under the cursor across the
+   * visible layers, so an overlay never hides the feature below it.  No popup is bound to a feature. */
   function decorate(layerCfg, feature, layer) {
-    layer.bindPopup(function () { return SM.popupFor(layerCfg, layer.feature); });
     var label = labelOf(layerCfg, feature);
     if (label !== null) {
       var tip = el("span", { text: label });
@@ -120,24 +125,6 @@
     }
   };
 
-  function addLegend() {
-    var legend = document.getElementById("legend");
-    legend.appendChild(el("h2", { text: config.i18n.legend }));
-    config.layers.forEach(function (layerCfg) {
-      var section = el("section", { dataset: { layer: layerCfg.id } }, [el("h3", { text: layerCfg.title })]);
-      var kind = layerCfg.geometry_type === "Point" ? "swatch dot"
-        : /LineString/.test(layerCfg.geometry_type) ? "swatch line" : "swatch";
-      layerCfg.legend.forEach(function (entry) {
-        var swatch = el("span", { class: kind });
-        swatch.style.background = kind === "swatch line" ? entry.stroke || entry.colour : entry.colour;
-        if (entry.stroke) { swatch.style.borderColor = entry.stroke; }
-        section.appendChild(el("div", { class: "legend-item" }, [swatch, el("span", { text: entry.label })]));
-      });
-      section.appendChild(el("div", { class: "legend-note muted" }));
-      legend.appendChild(section);
-    });
-  }
-
   function fetchItems(layerCfg, params, signal) {
     var query = Object.keys(params).map(function (k) { return k + "=" + encodeURIComponent(params[k]); }).join("&");
     return fetch(layerCfg.items_url + "?" + query, {
@@ -149,6 +136,7 @@
   }
 
   function note(layerCfg, text) {
+    layerCfg._note = text || "";
     var box = document.querySelector('#legend section[data-layer="' + layerCfg.id + '"] .legend-note');
     if (box) { box.textContent = text || ""; }
   }
@@ -176,32 +164,24 @@
     }, function (err) { if (err.name !== "AbortError") { throw err; } });
   }
 
-  /* Open the popup of a tiled feature: tiles carry only the id, the item has the attributes. */
-  function openTiledPopup(layerCfg, id, latlng) {
-    fetch(layerCfg.items_url.split("?")[0] + "/" + encodeURIComponent(id), {
-      credentials: "same-origin", headers: { Accept: "application/geo+json" }
-    }).then(function (resp) {
-      if (!resp.ok) { throw new Error(resp.status); }
-      return resp.json();
-    }).then(function (feature) {
-      L.popup().setLatLng(latlng).setContent(SM.popupFor(layerCfg, feature)).openOn(map);
-    }).catch(function (err) { SM.status(config.i18n.load_failed + " (" + err.message + ")", true); });
-  }
-
   /* Show a tiled layer's tiles when zoomed out, its editable GeoJSON when zoomed in. */
   function syncTiled(layerCfg) {
-    var holder = layerCfg._holder;
     var group = window.mapLayers[layerCfg.id];
-    if (!map.hasLayer(holder)) { return Promise.resolve(); }
+    if (!map.hasLayer(group)) {
+      if (map.hasLayer(layerCfg._tiles)) { map.removeLayer(layerCfg._tiles); }
+      return Promise.resolve();
+    }
     if (map.getZoom() < config.tile_until_zoom) {
-      if (holder.hasLayer(group)) { holder.removeLayer(group); }
-      if (!holder.hasLayer(layerCfg._tiles)) { holder.addLayer(layerCfg._tiles); }
+      var index = SM.index[layerCfg.id], pinned = SM.pinned[layerCfg.id];
+      Object.keys(index).forEach(function (fid) { if (!pinned[fid]) { group.removeLayer(index[fid]); delete index[fid]; } });
+      if (!map.hasLayer(layerCfg._tiles)) { layerCfg._tiles.addTo(map); }
       window.mapLayerCounts[layerCfg.id] = 0;
+      layerCfg.as_tiles = true;
       note(layerCfg, SM.t("as_tiles", { total: window.mapLayerTotals[layerCfg.id] }));
       return Promise.resolve();
     }
-    if (holder.hasLayer(layerCfg._tiles)) { holder.removeLayer(layerCfg._tiles); }
-    if (!holder.hasLayer(group)) { holder.addLayer(group); }
+    layerCfg.as_tiles = false;
+    if (map.hasLayer(layerCfg._tiles)) { map.removeLayer(layerCfg._tiles); }
     return loadExtent(layerCfg);
   }
 
@@ -222,15 +202,14 @@
     if (layerCfg.number_matched > config.tile_threshold && window.ShifengTiles) {
       layerCfg.by_extent = true;
       layerCfg.tiled = true;
-      layerCfg._tiles = window.ShifengTiles.layerFor(layerCfg, colourFor, function (id, latlng) {
-        openTiledPopup(layerCfg, id, latlng);
-      });
-      layerCfg._holder = L.layerGroup();
-      overlays[layerCfg.title] = layerCfg._holder;
-      if (layerCfg.visible) { layerCfg._holder.addTo(map); }
+      // The GeoJSON group stands for the layer (on the map iff the layer is shown, whatever the zoom);
+      // its vector tiles follow it: drawn when it is on the map and the zoom is below tile_until_zoom.
+      layerCfg._tiles = window.ShifengTiles.layerFor(layerCfg, colourFor, null);
+      group.on("add", function () { syncTiled(layerCfg); });
+      group.on("remove", function () { if (map.hasLayer(layerCfg._tiles)) { map.removeLayer(layerCfg._tiles); } });
+      if (layerCfg.visible) { group.addTo(map); }
       return syncTiled(layerCfg);
     }
-    overlays[layerCfg.title] = group;
     if (layerCfg.visible) { group.addTo(map); }
     if (layerCfg.number_matched > config.bbox_threshold) {
       layerCfg.by_extent = true;
@@ -275,7 +254,6 @@
     }, 300);
   }
 
-  addLegend();
   SM.status(config.i18n.loading);
   SM.ready = Promise.all(config.layers.map(function (layerCfg) {
     return loadLayer(layerCfg).catch(function (err) {
@@ -289,10 +267,12 @@
     config.layers.filter(function (l) { return l.geometry_type !== "Point"; }).concat(points).forEach(function (layerCfg) {
       if (map.hasLayer(window.mapLayers[layerCfg.id])) { window.mapLayers[layerCfg.id].bringToFront(); }
     });
-    map.on("moveend overlayadd", onMoveEnd);
+    map.on("moveend", onMoveEnd);
+    map.on("layeradd", function (e) {  // a by-extent layer shown again loads the features in view
+      config.layers.forEach(function (l) { if (l.by_extent && !l.tiled && e.layer === window.mapLayers[l.id]) { onMoveEnd(); } });
+    });
     document.body.dataset.mapReady = "1";
   }, function () { document.body.dataset.mapReady = "error"; });
 
-  L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
   L.control.scale({ metric: true, imperial: false }).addTo(map);
 })();

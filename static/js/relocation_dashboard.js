@@ -1,28 +1,10 @@
-/* Relocation dashboard: the monthly chart (vendored Chart.js) and the map coloured by stage as of a date.
+/* Relocation dashboard: the map coloured by stage as of a date, over the zone outlines (zone-outlines.js).
+ * The burn-up chart is relocation_burnup.js, the overdue table's paging and sorting relocation_overdue.js.
  * Map data comes from /api/relocation/map?as_of=...; names are shown with textContent only. */
 (function () {
   "use strict";
 
   var cfg = JSON.parse(document.getElementById("dashboard-config").textContent);
-
-  var canvas = document.getElementById("monthly-chart");
-  if (canvas && window.Chart) {
-    window.monthlyChart = new Chart(canvas, {
-      type: "bar",
-      data: {
-        labels: cfg.monthly.labels,
-        datasets: cfg.monthly.datasets.map(function (d) {
-          return { label: d.label, data: d.data, backgroundColor: d.colour, borderColor: "#5557", borderWidth: 0.5 };
-        })
-      },
-      options: {
-        animation: false, responsive: true, maintainAspectRatio: false,
-        scales: { x: { stacked: true, ticks: { maxTicksLimit: 14 } },
-                  y: { stacked: true, beginAtZero: true, title: { display: true, text: cfg.i18n.count } } },
-        plugins: { legend: { position: "bottom" } }
-      }
-    });
-  }
 
   var legend = document.getElementById("stage-map-legend");
   cfg.legend.forEach(function (entry) {
@@ -54,6 +36,7 @@
     }
   }).addTo(map);
   window.stageMap = map;
+  if (window.ShifengZones && cfg.zones_url) { window.ShifengZones.addTo(map, cfg.zones_url); }
   window.stageLayer = layer;
 
   function load(asOf) {

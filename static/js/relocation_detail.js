@@ -20,6 +20,7 @@
     window.detailMarker = L.circleMarker(latlng, { renderer: renderer, radius: 8, color: "#333", weight: 1.5, fillColor: cfg.colour, fillOpacity: 0.95 }).addTo(map);
     map.fitBounds(bounds.pad(0.5), { maxZoom: 16 });
     L.control.scale({ metric: true, imperial: false }).addTo(map);
+    if (window.ShifengZones && cfg.zones_url) { window.ShifengZones.addTo(map, cfg.zones_url); }
     window.detailMap = map;
   }
 

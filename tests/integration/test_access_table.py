@@ -117,7 +117,7 @@ def test_every_route_answers_each_role_as_declared(app):
     assert checked >= 5 * 30
 
 
-def test_only_login_static_and_health_checks_are_public():
+def test_only_login_static_favicon_and_health_checks_are_public():
     public = sorted(e for e, methods in access.ACCESS.items()
                     if any(access.ANONYMOUS in roles for roles in methods.values()))
-    assert public == ["auth.login", "health.healthz", "health.readyz", "static"]
+    assert public == ["auth.login", "health.favicon", "health.healthz", "health.readyz", "static"]

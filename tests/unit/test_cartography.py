@@ -68,8 +68,10 @@ def test_labels_never_overlap_and_most_important_wins():
 
 
 def test_labels_stay_inside_the_frame_and_off_obstacles():
-    cand = [c.LabelCandidate("边缘", 5, 5, 40, 20)]
-    assert c.place_labels(cand, bounds=(0, 0, 100, 100)) == []
+    cand = [c.LabelCandidate("边缘", 5, 5, 40, 20)]  # at the corner: moved diagonally inside, or dropped
+    for p in c.place_labels(cand, bounds=(0, 0, 100, 100)):
+        assert p.x - 20 >= 0 and p.y - 10 >= 0 and p.x + 20 <= 100 and p.y + 10 <= 100
+    assert c.place_labels([c.LabelCandidate("界外", -60, -60, 40, 20)], bounds=(0, 0, 100, 100)) == []
     cand = [c.LabelCandidate("中", 50, 50, 20, 10)]
     placed = c.place_labels(cand, bounds=(0, 0, 100, 100), obstacles=[(42, 46, 58, 54)])
     assert placed and (placed[0].x, placed[0].y) != (50, 50)
@@ -138,3 +140,34 @@ def test_scale_bar_labels_thin_out_in_small_insets():
     ticks = ("0", "50", "100", "150", "200 m")
     assert c.scale_bar_labels(ticks, 40.0, 6.0) == [0, 1, 2, 3, 4]
     assert c.scale_bar_labels(ticks, 10.0, 6.0) == [0, 4]
+
+
+def test_labels_keep_off_point_symbols_and_move_around_them():
+    # a ring of dots around the anchor and on it: the label goes further out, never over a dot
+    dots = [c.symbol_box(100 + dx, 100 + dy, 8) for dx in (-30, -15, 0, 15, 30) for dy in (-10, 0, 10)]
+    placed = c.place_labels([c.LabelCandidate("企业", 100, 100, 40, 16)], bounds=(0, 0, 400, 400), obstacles=dots)
+    assert len(placed) == 1
+    box = (placed[0].x - 20, placed[0].y - 8, placed[0].x + 20, placed[0].y + 8)
+    assert not any(box[0] < d[2] and d[0] < box[2] and box[1] < d[3] and d[1] < box[3] for d in dots)
+    # covered everywhere: dropped, not printed over the dots
+    carpet = [c.symbol_box(x, y, 8) for x in range(0, 401, 6) for y in range(0, 401, 6)]
+    assert c.place_labels([c.LabelCandidate("企业", 200, 200, 40, 16)], bounds=(0, 0, 400, 400),
+                          obstacles=carpet) == []
+
+
+def test_a_polygon_label_stays_on_or_beside_its_feature():
+    blocked = [(80, 80, 120, 120)]  # the anchor and the first ring are taken
+    region = (90, 90, 110, 110)
+    placed = c.place_labels([c.LabelCandidate("片区", 100, 100, 20, 10, region=region)], bounds=(0, 0, 400, 400),
+                            obstacles=blocked)
+    for p in placed:
+        assert region[0] - 12 <= p.x <= region[2] + 12 and region[1] - 9 <= p.y <= region[3] + 9
+
+
+def test_many_symbols_are_fast_to_avoid():
+    import time
+    dots = [c.symbol_box(x * 7.3 % 2000, x * 3.1 % 1400, 6) for x in range(20000)]
+    cands = [c.LabelCandidate(f"L{i}", (i * 37) % 2000, (i * 53) % 1400, 50, 14, priority=i % 3) for i in range(800)]
+    start = time.perf_counter()
+    c.place_labels(cands, bounds=(0, 0, 2000, 1400), obstacles=dots)
+    assert time.perf_counter() - start < 3.0

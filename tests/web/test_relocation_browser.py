@@ -70,7 +70,7 @@ def test_officer_changes_stage_in_the_ui_and_sees_it_on_the_map(app, browser, li
         old = page.evaluate("""(eid) => window.stageLayer.getLayers()
             .find(l => l.feature.id === eid).feature.properties.stage""", eid)
         assert old == "assessment"
-        assert page.locator("#monthly-chart").is_visible()
+        assert page.locator("#burnup svg polygon.area").count() == 6
         assert errors == [], errors
         assert outside == [], outside
         context.close()

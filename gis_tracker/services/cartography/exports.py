@@ -165,14 +165,29 @@ def as_dict(row: Export) -> dict:
             "filename": row.filename, "sha256": row.sha256, "size_bytes": row.size_bytes}
 
 
+def _zone_groups(zones) -> list[dict]:
+    """Group the zone menu by 片区: each 片区 first (the whole zone), then its sub-areas by code."""
+    def option(z, whole: bool) -> dict:
+        title = pick(z.name, z.name_en or z.name)
+        return {"name": z.name, "level": z.level, "title": _(f"{title}（整个片区）") if whole else title}
+    tops = [z for z in zones if z.level == "zone" or z.parent_id is None]
+    top_ids = {z.id for z in tops}
+    groups = [{"title": pick(z.name, z.name_en or z.name), "zones": [option(z, True)] + [
+        option(s, False) for s in zones if s.parent_id == z.id and s.id not in top_ids]} for z in tops]
+    orphans = [option(s, False) for s in zones if s.id not in top_ids and s.parent_id not in top_ids]
+    if orphans:
+        groups.append({"title": _("其他"), "zones": orphans})
+    return groups
+
+
 def form_options(session: Session) -> dict:
     """Return what the export form offers: zones by name, layers by id and title, papers, dpis."""
-    zones = session.execute(select(Zone.name, Zone.level).where(Zone.deleted_at.is_(None))
-                            .order_by(Zone.level.desc(), Zone.code)).all()
+    zones = session.execute(select(Zone.id, Zone.parent_id, Zone.name, Zone.name_en, Zone.level)
+                            .where(Zone.deleted_at.is_(None)).order_by(Zone.level.desc(), Zone.code)).all()
     available = catalog.all_collections(session)
     order = [c for c in snapshot_data.LAYER_ORDER if c in available] + \
             [c for c in available if c not in snapshot_data.LAYER_ORDER]
-    return {"zones": [{"name": z.name, "level": z.level} for z in zones],
+    return {"zones": [{"name": z.name, "level": z.level} for z in zones], "zone_groups": _zone_groups(zones),
             "layers": [{"id": c, "title": pick(available[c].title, available[c].title_en),
                         "default": c in snapshot_data.LAYER_ORDER} for c in order],
             "papers": list(snapshot.cartography.PAPER_MM), "dpis": [96, 150, 300],

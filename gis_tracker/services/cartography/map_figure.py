@@ -191,10 +191,33 @@ def draw_raster(ax, raster, zorder: float) -> None:
               alpha=raster.opacity)
 
 
+def point_symbol_boxes(ax, data, dpi: float) -> list[tuple[float, float, float, float]]:
+    """Return the pixel boxes of every point symbol drawn (enterprise dots…): no label may cover one."""
+    boxes = []
+    x0, y0, x1, y1 = ax.bbox.extents
+    for layer in data.layers:
+        idx = _split_by_type(layer.geoms)["point"] if layer.geoms else []
+        if not len(idx):
+            continue
+        geoms = np.asarray(layer.geoms, dtype=object)[idx]
+        parts, which = shapely.get_parts(geoms, return_index=True)
+        pixels = ax.transData.transform(shapely.get_coordinates(parts)) if len(parts) else []
+        sizes: dict[str, float] = {}
+        for (px, py), w in zip(pixels, which):
+            value = layer.values[idx[w]]
+            key = "" if value is None else str(value)
+            if key not in sizes:
+                sizes[key] = layer.style_for(value).marker_size_pt * dpi / 72
+            if x0 - 50 <= px <= x1 + 50 and y0 - 50 <= py <= y1 + 50:
+                boxes.append(cartography.symbol_box(float(px), float(py), sizes[key]))
+    return boxes
+
+
 def draw_labels(ax, data, fontsize: float, dpi: float, keep_clear: list = ()) -> int:
     """Label the labelled layers' features without overlaps; return how many labels fit.
 
-    ``keep_clear`` lists data-space boxes (scale bar, north arrow) no label may cover.
+    ``keep_clear`` lists data-space boxes (scale bar, north arrow) no label may cover; nor may a label cover
+    a point symbol.  Every label has a white halo, so it reads on any fill.
     """
     candidates = []
     for layer in data.layers:
@@ -206,9 +229,13 @@ def draw_labels(ax, data, fontsize: float, dpi: float, keep_clear: list = ()) ->
             px, py = ax.transData.transform((anchor.x, anchor.y))
             w, h = cartography.text_box(str(label), fontsize, dpi)
             area = geom.area if geom.geom_type.endswith("Polygon") else 0.0
-            candidates.append(cartography.LabelCandidate(str(label), px, py, w, h, weight * 1e12 + area))
+            region = None
+            if area:
+                (rx0, ry0), (rx1, ry1) = ax.transData.transform([geom.bounds[:2], geom.bounds[2:]])
+                region = (min(rx0, rx1), min(ry0, ry1), max(rx0, rx1), max(ry0, ry1))
+            candidates.append(cartography.LabelCandidate(str(label), px, py, w, h, weight * 1e12 + area, region))
     frame = ax.bbox.extents
-    obstacles = []
+    obstacles = point_symbol_boxes(ax, data, dpi)
     for box in keep_clear:
         (ax0, ay0), (ax1, ay1) = ax.transData.transform([(box[0], box[1]), (box[2], box[3])])
         obstacles.append((min(ax0, ax1), min(ay0, ay1), max(ax0, ax1), max(ay0, ay1)))

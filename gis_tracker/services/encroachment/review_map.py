@@ -16,7 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import shapely  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+from matplotlib import font_manager, patheffects  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
@@ -24,6 +24,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from ...rules.encroachment import SEVERITY_COLOURS  # noqa: E402
+from ...spatial import cartography  # noqa: E402
 
 LOGGER = logging.getLogger(__name__)
 FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -34,6 +35,8 @@ LAYER_STYLE = {
     "protected_areas": {"face": "#e0666655", "edge": "#a61c00"},
     "water_bodies": {"face": "#a6cee3", "edge": "#1f78b4"},
 }
+LABEL_COLOURS = {"protected_areas": "#5c1000", "water_bodies": "#0b3d66"}
+"""Label text: the layer's colour, darkened, over a white halo (never red on red)."""
 
 CONTEXT_SQL = """
 WITH box AS (SELECT ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4547) AS b)
@@ -114,15 +117,11 @@ def draw(ax, extract: MapExtract) -> None:
     """Draw ``extract`` on a matplotlib axes, in metres, with a scale bar and north arrow."""
     font = cjk_font()
     x0, y0, x1, y1 = extract.bbox
-    for layer, name, geom in extract.context:
+    for layer, _name, geom in extract.context:
         style = LAYER_STYLE[layer]
         path = _path(_polygons(geom))
         if path is not None:
             ax.add_patch(PathPatch(path, facecolor=style["face"], edgecolor=style["edge"], linewidth=0.6, zorder=1))
-            point = geom.representative_point()
-            if x0 <= point.x <= x1 and y0 <= point.y <= y1:
-                ax.text(point.x, point.y, name, fontproperties=font, fontsize=6, color=style["edge"],
-                        ha="center", va="center", zorder=5, clip_on=True)
     project_path = _path(extract.project)
     if project_path is not None:
         ax.add_patch(PathPatch(project_path, facecolor="#c39bd366", edgecolor="#7a3e9d", linewidth=1.4, zorder=2))
@@ -142,12 +141,47 @@ def draw(ax, extract: MapExtract) -> None:
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    _scale_bar(ax, extract.bbox, font)
+    keep_clear = [_scale_bar(ax, extract.bbox, font)]
     ax.annotate("北 N", xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction", ha="center",
                 fontproperties=font, fontsize=7, arrowprops={"arrowstyle": "-|>", "color": "#333"})
+    keep_clear.append((x0 + 0.90 * (x1 - x0), y0 + 0.80 * (y1 - y0), x1, y1))
+    _labels(ax, extract, font, keep_clear)
 
 
-def _scale_bar(ax, bbox, font) -> None:
+def _labels(ax, extract: MapExtract, font, keep_clear: list) -> None:
+    """Name the protected areas and water bodies: dark text with a white halo (readable on their red or blue
+    fill and on the hatched overlaps), placed so that no two overlap, none covers the scale bar or the
+    north arrow, and none runs off the frame (a name that fits nowhere is left out)."""
+    ax.apply_aspect()  # the final axes box: pixel positions below are those of the printed map
+    dpi = ax.figure.dpi
+    x0, y0, x1, y1 = extract.bbox
+    candidates, colours = [], []
+    for layer, name, geom in extract.context:
+        if not name or geom.is_empty:
+            continue
+        polygons = _polygons(geom)
+        point = polygons.representative_point() if not polygons.is_empty else geom.representative_point()
+        if not (x0 <= point.x <= x1 and y0 <= point.y <= y1):
+            continue
+        px, py = ax.transData.transform((point.x, point.y))
+        (rx0, ry0), (rx1, ry1) = ax.transData.transform([geom.bounds[:2], geom.bounds[2:]])
+        w, h = cartography.text_box(str(name), 6, dpi)
+        candidates.append(cartography.LabelCandidate(str(name), px, py, w, h, geom.area,
+                                                     (min(rx0, rx1), min(ry0, ry1), max(rx0, rx1), max(ry0, ry1))))
+        colours.append(LABEL_COLOURS[layer])
+    obstacles = []
+    for box in keep_clear:
+        (bx0, by0), (bx1, by1) = ax.transData.transform([box[:2], box[2:]])
+        obstacles.append((min(bx0, bx1), min(by0, by1), max(bx0, bx1), max(by0, by1)))
+    colour_of = {c.text: colour for c, colour in zip(candidates, colours)}
+    to_data = ax.transData.inverted()
+    for lab in cartography.place_labels(candidates, bounds=tuple(ax.bbox.extents), obstacles=obstacles):
+        x, y = to_data.transform((lab.x, lab.y))
+        ax.text(x, y, lab.text, fontproperties=font, fontsize=6, color=colour_of[lab.text], ha="center",
+                va="center", zorder=7, path_effects=[patheffects.withStroke(linewidth=2.2, foreground="white")])
+
+
+def _scale_bar(ax, bbox, font) -> tuple[float, float, float, float]:
     width = bbox[2] - bbox[0]
     target = width / 4
     step = 10 ** int(len(str(int(target))) - 1)
@@ -156,6 +190,7 @@ def _scale_bar(ax, bbox, font) -> None:
     ax.plot([x, x + length], [y, y], color="#000", linewidth=2.5, zorder=6)
     ax.text(x + length / 2, y + (bbox[3] - bbox[1]) * 0.015, f"{length:,} m", fontproperties=font, fontsize=6,
             ha="center", zorder=6)
+    return x, y - (bbox[3] - bbox[1]) * 0.01, x + length, y + (bbox[3] - bbox[1]) * 0.05
 
 
 def png(extract: MapExtract, width_in: float = 6.2, height_in: float = 4.6, dpi: int = 150) -> bytes:

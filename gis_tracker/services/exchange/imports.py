@@ -10,7 +10,6 @@ so they can leave the page and come back.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,7 @@ from . import import_commit, import_files
 
 LOGGER = logging.getLogger(__name__)
 OPEN_STATES = ("previewed",)
-# Usual Chinese column names → field names for a new layer (anything else becomes field_<n>).
+# Usual Chinese column names → field names for a new layer (anything else: pinyin, see layer_specs.ascii_identifier).
 KNOWN_NAMES = {"名称": "name", "名字": "name", "编码": "code", "代码": "code", "编号": "code", "类型": "kind",
                "类别": "category", "面积": "area", "备注": "remark", "说明": "description", "地址": "address",
                "人口": "population", "状态": "status", "日期": "date", "级别": "tier", "所属片区": "zone"}
@@ -210,12 +209,12 @@ def cancel(session: Session, user, import_id: int) -> DataImport:
 
 
 def suggest_field_name(source: str, used: set[str], index: int) -> str:
-    """Return a valid field name for a source column (ASCII slug, known Chinese name, or field_<n>)."""
-    slug = re.sub(r"[^a-z0-9_]+", "_", source.strip().lower()).strip("_")
-    candidate = KNOWN_NAMES.get(source.strip()) or slug
+    """Return a valid field name for a source column: a known Chinese name (名称 → name), else an ASCII
+    identifier (pinyin for Chinese: 所属企业 → suo_shu_qi_ye), else f_<n>; the column title stays the label."""
+    candidate = KNOWN_NAMES.get(source.strip()) or layer_specs.ascii_identifier(source)
     if (not candidate or not layer_specs.FIELD_NAME.fullmatch(candidate)
             or candidate in layer_specs.RESERVED_FIELD_NAMES):
-        candidate = f"field_{index + 1}"
+        candidate = f"f_{index + 1}"
     name, n = candidate[:60], 2
     while name in used:
         name, n = f"{candidate[:56]}_{n}", n + 1

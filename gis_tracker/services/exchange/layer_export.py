@@ -73,10 +73,30 @@ def read_layer(session: Session, coll: catalog.Collection, query: ItemQuery, sri
     if len(rows) > MAX_EXPORT_FEATURES:
         raise Unprocessable(f"要素超过 {MAX_EXPORT_FEATURES} 个，请加过滤条件",
                             code="export_too_large")
-    fields = [exporters.ExportField(f.name, f.type, f.label) for f in coll.fields]
+    headers = column_headers(coll)
+    fields = [exporters.ExportField(headers[f.name], f.type, f.label) for f in coll.fields]
     feats = [(shapely.from_wkb(bytes(r.wkb)) if r.wkb is not None else None, json.loads(r.properties)) for r in rows]
+    if any(k != v for k, v in headers.items()):
+        feats = [(g, {headers.get(k, k): v for k, v in props.items()}) for g, props in feats]
+    label_field = headers.get(coll.label_field, coll.label_field) if coll.label_field else None
     return exporters.ExportLayer(name=coll.id, title=pick(coll.title, coll.title_en), fields=fields, features=feats,
-                                 crs=f"EPSG:{srid}", label_field=coll.label_field)
+                                 crs=f"EPSG:{srid}", label_field=label_field)
+
+
+def column_headers(coll: catalog.Collection) -> dict[str, str]:
+    """Return the exported column name of each field: a user layer's field label (its Chinese column name,
+    so import → export → import keeps it), the field name for built-in layers (the system's schema that API
+    clients and QGIS projects know), and the name wherever labels are empty or repeat."""
+    names = {f.name: f.name for f in coll.fields}
+    if coll.layer_id is None:
+        return names
+    labels = [(f.label or "").strip() for f in coll.fields]
+    taken = set(names)
+    for f, label in zip(coll.fields, labels):
+        if label and labels.count(label) == 1 and (label == f.name or label not in taken):
+            names[f.name] = label
+            taken.add(label)
+    return names
 
 
 def export(session: Session, coll: catalog.Collection, fmt: str, query: ItemQuery, srid: int,

@@ -1,7 +1,8 @@
-"""The numbers leaders ask for: stage × sub-area counts, milestone progress, who is late, monthly progress."""
+"""The numbers leaders ask for: stage × sub-area counts, milestone progress, who is late, the burn-up over time."""
 from __future__ import annotations
 
 import logging
+from calendar import monthrange
 from datetime import date
 
 from sqlalchemy import func, select
@@ -10,8 +11,8 @@ from sqlalchemy.orm import Session
 from ...i18n import pick
 from ...models import StageTransition
 from ...rules import relocation as rules
-from ...rules.stages import PATH_LABELS, STAGE_CODES, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN
-from .status import EnterpriseStatus, check_as_of, reached, stage_counts, statuses
+from ...rules.stages import PATH_LABELS, STAGE_CODES, STAGE_COLOURS, STAGE_LABELS, STAGE_LABELS_EN, stage_index
+from .status import EnterpriseStatus, check_as_of, histories, reached, stage_counts, statuses
 
 LOGGER = logging.getLogger(__name__)
 
@@ -83,6 +84,68 @@ def monthly(session: Session, day: date) -> dict:
          "data": data} for code, data in series.items()]}
 
 
+def _month_ends(first: date, last: date) -> list[date]:
+    """Every month's last day from ``first``'s month up to ``last`` (the last one cut to ``last`` itself)."""
+    ends, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        ends.append(min(date(y, m, monthrange(y, m)[1]), last))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return ends
+
+
+def _timeline(events: list[tuple[str, date]]) -> list[tuple[date, int]]:
+    """An enterprise's ``(date, stage index)`` after each of its events, in order (going back included)."""
+    stage, dates, line = "not_started", {}, []
+    for to_stage, on in events:
+        stage, dates = rules.apply(stage, dates, to_stage, on)
+        line.append((on, stage_index(stage)))
+    return line
+
+
+def burnup(session: Session, rows: list[EnterpriseStatus], day: date, plan: list[dict] | None = None) -> dict:
+    """For each stage, how many enterprises were at or past it at the end of every month up to ``day``.
+
+    Replayed from the stage history (``stage_transitions``; enterprises without one from their stage dates),
+    so an enterprise sent back drops out of the later stages again. The last point is ``day`` itself and is
+    the picture of :func:`statuses` for that day, the same numbers as the stage table and the milestones.
+    ``plan`` are the milestones (:func:`milestones`) drawn on the chart.
+    """
+    live = {s.id: s for s in rows}
+    found = histories(session)  # whole histories: one that starts after ``day`` still means "not started then"
+    lines = {}
+    for eid, s in live.items():
+        events = found.get(eid)
+        if events is None:
+            events = rules.events_from_stage_dates(s.stage, s.stage_dates)
+        lines[eid] = _timeline([(st, on) for st, on in events if on <= day])
+    first = min((line[0][0] for line in lines.values() if line), default=day)
+    first = date(first.year, first.month, 1)
+    points = [first] + [d for d in _month_ends(first, day) if d > first]
+    codes = STAGE_CODES[1:]
+    series = {code: [] for code in codes}
+    walk = [[line, 0, 0] for line in lines.values()]  # each timeline, its next event, its stage index so far
+    for t in points[:-1]:
+        for w in walk:
+            line = w[0]
+            while w[1] < len(line) and line[w[1]][0] <= t:
+                w[2] = line[w[1]][1]
+                w[1] += 1
+        at = [w[2] for w in walk]
+        for code in codes:
+            k = stage_index(code)
+            series[code].append(sum(1 for i in at if i >= k))
+    for code in codes:  # the day itself: the database's picture, as the tables above show it
+        series[code].append(sum(1 for s in rows if reached(s.stage, code)))
+    return {
+        "as_of": day.isoformat(), "total": len(rows), "dates": [d.isoformat() for d in points],
+        "series": [{"stage": code, "label": pick(STAGE_LABELS[code], STAGE_LABELS_EN[code]),
+                    "colour": STAGE_COLOURS[code], "data": series[code]} for code in codes],
+        "milestones": [{"key": m["key"], "label": m["label"], "deadline": m["deadline"], "stage": m["stage"],
+                        "stage_label": m["stage_label"], "reached_at_deadline": m["reached_at_deadline"]}
+                       for m in plan or []],
+    }
+
+
 def overdue_list(rows: list[EnterpriseStatus], day: date) -> list[dict]:
     """Return the late enterprises, the longest overdue first."""
     late = sorted((s for s in rows if s.overdue), key=lambda s: (s.overdue[0][1], s.name))
@@ -97,13 +160,15 @@ def dashboard(session: Session, as_of: date | None = None) -> dict:
     """Return every dashboard number for ``as_of`` (today by default)."""
     day = check_as_of(as_of)
     rows = statuses(session, day)
+    plan = _milestones(session, rows, day)
     return {
         "as_of": day.isoformat(), "total": len(rows),
         "stage_counts": stage_counts(rows),
         "matrix": _matrix(rows),
-        "milestones": _milestones(session, rows, day),
+        "milestones": plan,
         "overdue": overdue_list(rows, day),
         "monthly": monthly(session, day),
+        "burnup": burnup(session, rows, day, plan),
     }
 
 
