@@ -14,6 +14,7 @@ from .api import flags as flags_api
 from .api import notifications as notifications_api
 from .api import planning as planning_api
 from .api import relocation as relocation_api
+from .api import search as search_api
 from .api import tiles as tiles_api
 from .config import PROJECT_ROOT, Config
 from .db import db
@@ -35,6 +36,7 @@ BLUEPRINTS = (
     health.bp, auth.bp, account.bp, admin.bp, map_page.bp,  # pages: login, own account, administration, map
     ogc.bp, ogc_write.bp, ogc_tiles.bp, feature_history.bp, tiles_api.bp, openapi.bp, jobs.bp,  # OGC API, tiles, jobs
     geometry.bp, deleted_features.bp, user_layers.bp, admin_api.bp,  # map editing, administration
+    search_api.bp,  # the map's search box
     relocation_api.bp, relocation_pages.bp,  # relocation tracking
     exports_api.bp, exports_pages.bp,  # snapshots, interactive maps, meeting packs
     flags_api.bp, flags_pages.bp,  # encroachment flags and the 两型 review

@@ -87,6 +87,8 @@ ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     "user_layers.create_layer": {"POST": LAYER_EDITORS},
     "user_layers.reorder_layers": {"PUT": LAYER_EDITORS},
     "user_layers.update_layer": {"PATCH": LAYER_EDITORS},
+    # the map's search box: every layer the role may read (services/features/search.py applies the read rule)
+    "search_api.search": {"GET": ANY_USER},
     # relocation tracking (Qingshuitang enterprises)
     "relocation.index": {"GET": ANY_USER},
     "relocation.dashboard": {"GET": ANY_USER},

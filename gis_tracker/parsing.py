@@ -13,6 +13,8 @@ naming the parameter (``{"code": "bad_parameter", "parameter": name}``).
   0 … 2**63 − 1, PostgreSQL's bigint).
 * :func:`number` — an ASCII decimal (``-12.5``, ``1e3``), finite, in range.
 * :func:`identifier` — a name matched with ``fullmatch`` (never ``match``/``$``).
+* :func:`text` — a free-text value (a search), stripped, of bounded length, no control characters.
+* :func:`known_only` — refuse the first query parameter an endpoint does not know (400 naming it).
 * :func:`path_id` — a feature id from a URL: None (→ 404) unless ASCII digits
   within PostgreSQL's integer.
 * :class:`StrictIntConverter` replaces Werkzeug's ``<int:…>`` route converter
@@ -86,6 +88,33 @@ def identifier(raw: object, name: str, pattern: re.Pattern, message: str | None 
     if not isinstance(raw, str) or not pattern.fullmatch(raw):
         raise _bad(name, message or f"参数 {name} 无效", code)
     return raw
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def text(raw: object, name: str, *, minimum: int = 1, maximum: int = 100, default=_REQUIRED,
+         code: str = "bad_parameter") -> str:
+    """Return ``raw`` stripped, ``minimum``–``maximum`` characters long, without control characters (else 400)."""
+    if raw is None:
+        if default is _REQUIRED:
+            raise _bad(name, f"缺少参数 {name}", code)
+        return default
+    if not isinstance(raw, str):
+        raise _bad(name, f"参数 {name} 须为 {minimum}–{maximum} 个字符", code)
+    value = raw.strip()
+    if not minimum <= len(value) <= maximum:
+        raise _bad(name, f"参数 {name} 须为 {minimum}–{maximum} 个字符", code)
+    if _CONTROL.search(value):
+        raise _bad(name, f"参数 {name} 含有控制字符", code)
+    return value
+
+
+def known_only(args, allowed: set[str] | frozenset[str]) -> None:
+    """Refuse (400 ``unknown_parameter`` naming it) the first parameter in ``args`` not in ``allowed``."""
+    for name in args:
+        if name not in allowed:
+            raise BadParameter(f"未知参数 {name[:40]!r}", code="unknown_parameter", details={"parameter": name[:40]})
 
 
 def path_id(raw: str, maximum: int = INT32_MAX) -> int | None:

@@ -165,6 +165,13 @@ def _queryable_parameters(coll: catalog.Collection) -> list[dict]:
     return params
 
 
+SEARCH_RESULT = _obj(
+    "collection", "id", "title", "bbox", "layer", "kind",
+    collection=STR, id=INT, title=STR, layer=STR, kind=STR, kind_label=STR,
+    bbox={"type": "array", "minItems": 4, "maxItems": 4, "items": NUM,
+          "description": "lon/lat (CRS84): minx, miny, maxx, maxy"},
+    category={"type": "string", "nullable": True}, matched=STR, detail={"type": "string", "nullable": True},
+    geometry_type=STR)
 GET_ERRORS = (400, 401, 403, 404, 503)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 503)
 
@@ -282,6 +289,15 @@ def _operations(max_limit: int, default_limit: int) -> dict[tuple[str, str], dic
         ("user_layers.reorder_layers", "PUT"): _op("Set the layers' order", _ok(_json(_obj("layers",
                                                                                           layers=_arr(layer)))),
                                                    body=_json(_obj("order", order=_arr(STR))), errors=WRITE_ERRORS),
+        ("search_api.search", "GET"): _op(
+            "Search the layers the user may read by name, code, credit code, label or pinyin initials, best first",
+            _ok(_json(_obj("q", "limit", "numberReturned", "results", q=STR, limit=INT, numberReturned=INT,
+                           results=_arr(SEARCH_RESULT)))),
+            [_query("q", {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"},
+                    "the text: 1–100 characters (stripped); ASCII letters also match pinyin initials/syllables",
+                    required=True),
+             _query("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}, "results at most"),
+             LANG]),
         ("jobs.job_status", "GET"): _op("A background job's progress", _ok(_json(job))),
         ("admin_api.basemap_check", "POST"): _op("Fetch a sample basemap tile (admins)", _ok(_json(JSON_ANY)),
                                                  body=_json(_obj(url=STR)), errors=WRITE_ERRORS, body_required=False),

@@ -78,7 +78,10 @@ def open_popup(page, layer: str, fid: int, at: tuple[float, float] | None = None
         return [c.lng, c.lat];
     }""", [layer, fid, list(at) if at else None])
     click_at(page, *lonlat)
-    page.locator(f'.leaflet-popup-content .popup[data-fid="{fid}"]').wait_for()
+    popup = page.locator(f'.leaflet-popup-content .popup[data-fid="{fid}"]')
+    popup.last.wait_for()
+    # A popup replaced by this one fades out for 200 ms before Leaflet removes it: wait until only one is left.
+    wait_until(page, lambda: popup.count() == 1, timeout_s=5, what="the previous popup to fade out")
 
 
 def csrf(page) -> str:

@@ -52,11 +52,11 @@ def test_flags_list_to_the_overlap_and_the_project_on_the_map(browser, live_serv
     project_href = project_link.get_attribute("href")
     page.screenshot(path="/tmp/links_shots/flags-list-1366.png")
     href = _follow(page, row.locator("a.map-link[data-select^='encroachments:']"), live_server)
-    assert href == f"/?select=encroachments:{flag_id}"
+    assert href == f"/map?select=encroachments:{flag_id}"
     page.go_back()
     page.wait_for_selector("#flags-table")
     href = _follow(page, page.locator(f"#flags-table a.map-link[href='{project_href}']").first, live_server)
-    assert href.startswith("/?select=projects:")
+    assert href.startswith("/map?select=projects:")
     assert errors == [], errors
     context.close()
 
@@ -81,10 +81,10 @@ def test_a_finished_import_opens_its_feature_or_its_layer(browser, live_server, 
     assert link.inner_text() == "在地图中查看"
     href = _follow(page, link, live_server)
     if expect == "fit":
-        assert href == f"/?fit={name}"  # the imported layer, zoomed to it — not the whole district
+        assert href == f"/map?fit={name}"  # the imported layer, zoomed to it — not the whole district
     else:
         fid = page.evaluate(f"""async () => (await (await fetch('/ogc/collections/{name}/items?f=json',
             {{headers: {{Accept: 'application/geo+json'}}}})).json()).features.map(f => f.id)""")
-        assert len(fid) == 1 and href == f"/?select={name}:{fid[0]}"
+        assert len(fid) == 1 and href == f"/map?select={name}:{fid[0]}"
     assert errors == [], errors
     context.close()
