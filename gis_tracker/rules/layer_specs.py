@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from pypinyin import lazy_pinyin
+
 LAYER_NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -26,10 +28,6 @@ MAX_LABEL = 100
 RESERVED_FIELD_NAMES = {"id", "geom", "geometry", "version", "properties", "type", "bbox"}
 
 
-try:  # pinyin makes readable identifiers from Chinese column names; without it they become f_<n>
-    from pypinyin import lazy_pinyin
-except ImportError:  # pragma: no cover - pypinyin is in requirements.txt
-    lazy_pinyin = None
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -38,7 +36,7 @@ def ascii_identifier(text: str) -> str:
     ``qi_ye_ming_cheng``), Latin letters lower-cased, anything else a separator; "" when nothing is left.
     The title itself stays the field's label."""
     text = (text or "").strip()
-    if lazy_pinyin is not None and HAN.search(text):
+    if HAN.search(text):
         text = "_".join(lazy_pinyin(text))
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if slug and not slug[0].isalpha():

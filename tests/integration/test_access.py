@@ -1,11 +1,11 @@
-"""Login is required everywhere except the login page, static files and health checks."""
+"""Login is required everywhere except the login page, static files, the favicon and health checks."""
 import re
 
 import pytest
 
 from tests.support.clients import csrf_token_of
 
-PUBLIC = {"auth.login", "static", "health.healthz", "health.readyz"}
+PUBLIC = {"auth.login", "static", "health.healthz", "health.readyz", "health.favicon"}
 
 
 def _concrete(rule) -> str:
@@ -34,7 +34,7 @@ def test_every_non_public_route_requires_login(app):
     assert checked >= 8
 
 
-@pytest.mark.parametrize("url", ["/healthz", "/readyz", "/login", "/static/css/app.css"])
+@pytest.mark.parametrize("url", ["/healthz", "/readyz", "/login", "/static/css/app.css", "/favicon.ico"])
 def test_public_routes_answer_anonymously(client, url):
     assert client.get(url).status_code == 200
 

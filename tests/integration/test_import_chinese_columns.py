@@ -50,12 +50,6 @@ def _schema(client, headers, name):
     return {k: v.get("title") for k, v in resp.get_json()["properties"].items() if k != "geometry"}
 
 
-def _expected_names():
-    if layer_specs.lazy_pinyin is None:  # without pypinyin: f_<n>, still with the Chinese label
-        return None
-    return PINYIN
-
-
 def _check_layer(client, headers, session, name):
     schema = _schema(client, headers, name)
     by_label = {title: key for key, title in schema.items()}
@@ -63,9 +57,7 @@ def _check_layer(client, headers, session, name):
     for label in COLUMNS:
         assert layer_specs.FIELD_NAME.fullmatch(by_label[label]), by_label   # safe identifiers
         assert not by_label[label].startswith("field_")
-    expected = _expected_names()
-    if expected:
-        assert {label: by_label[label] for label in COLUMNS} == expected
+    assert {label: by_label[label] for label in COLUMNS} == PINYIN
     props = [p for p, _ in layer_rows(session, name)]
     assert props[0][by_label["企业名称"]] == "株洲示例化工" and props[1][by_label["占地面积"]] == 88.25
     return by_label
@@ -115,6 +107,5 @@ def test_csv_and_xlsx_exports_head_columns_with_the_labels(client, headers, sess
 def test_identifiers_for_column_titles():
     assert layer_specs.ascii_identifier("Name (m2)") == "name_m2"
     assert layer_specs.ascii_identifier("☆") == ""
-    if layer_specs.lazy_pinyin is not None:
-        assert layer_specs.ascii_identifier("企业名称") == "qi_ye_ming_cheng"
-        assert layer_specs.ascii_identifier("2020年产值") == "f_2020_nian_chan_zhi"
+    assert layer_specs.ascii_identifier("企业名称") == "qi_ye_ming_cheng"
+    assert layer_specs.ascii_identifier("2020年产值") == "f_2020_nian_chan_zhi"
