@@ -136,7 +136,7 @@ def test_overdue_list_is_paged_and_sortable(app, browser, live_server):
     assert stages == sorted(stages, reverse=True)
     # Each row links to the enterprise on the map.
     link = visible.nth(0).locator("a.map-link")
-    assert link.get_attribute("href") == f"/?select=enterprises:{visible.nth(0).get_attribute('data-id')}"
+    assert link.get_attribute("href") == f"/map?select=enterprises:{visible.nth(0).get_attribute('data-id')}"
     page.locator("#overdue-list").screenshot(path=str(SHOTS / "overdue-1366.png"))
     assert errors == [], errors
     context.close()
