@@ -9,7 +9,7 @@
  * a feature's popup.  "复制链接" copies the address (navigator.clipboard where the page is a secure context, else
  * a field with the address selected, for Ctrl+C: intranets are often plain http).
  *
- * Also provides SM.openFeature / SM.highlight when map-identify.js has not (guarded fallbacks). */
+ * Opening a feature is map-identify.js's SM.openFeature (loaded before this file). */
 (function () {
   "use strict";
 
@@ -30,55 +30,6 @@
     var cfg = SM.layerCfg(id);
     if (cfg && holder(cfg) && !map.hasLayer(holder(cfg))) { map.addLayer(holder(cfg)); }
   };
-
-  /* ---------- fallbacks (map-identify.js provides the real ones) ---------- */
-  if (!SM.highlight) {
-    map.createPane("highlight");
-    map.getPane("highlight").style.zIndex = 450;
-    map.getPane("highlight").style.pointerEvents = "none";
-    var highlightRenderer = L.svg({ pane: "highlight", padding: 0.5 });
-    var highlightLayer = L.featureGroup().addTo(map);
-    SM.highlight = function (geojson) {
-      highlightLayer.clearLayers();
-      if (!geojson) { return null; }
-      var style = { color: "#ffea00", weight: 4, opacity: 1, fillColor: "#ffea00", fillOpacity: 0.25 };
-      var shape = L.geoJSON(geojson, {
-        interactive: false, pane: "highlight", renderer: highlightRenderer, style: function () { return style; },
-        pointToLayer: function (f, latlng) {
-          return L.circleMarker(latlng, Object.assign({ radius: 10, pane: "highlight", renderer: highlightRenderer }, style));
-        }
-      });
-      highlightLayer.addLayer(shape);
-      return shape;
-    };
-    map.on("popupclose", function () { SM.highlight(null); });
-  }
-
-  if (!SM.openFeature) {
-    SM.openFeature = function (layerId, featureId, opts) {
-      var cfg = SM.layerCfg(layerId);
-      if (!cfg) { return Promise.reject(new Error(layerId)); }
-      SM.showLayer(layerId);
-      return SM.request("GET", cfg.items_url.split("?")[0] + "/" + encodeURIComponent(featureId)).then(function (resp) {
-        if (!resp.ok) { throw new Error((resp.body && resp.body.message) || String(resp.status)); }
-        var feature = resp.body;
-        var bounds = L.geoJSON(feature.geometry).getBounds();
-        var maxZoom = (opts && opts.maxZoom) || 17;
-        var point = /Point/.test(feature.geometry.type);
-        if (point) { map.setView(bounds.getCenter(), Math.max(map.getZoom(), maxZoom), { animate: false }); }
-        else { map.fitBounds(bounds, { maxZoom: maxZoom, padding: [60, 60], animate: false }); }
-        SM.highlight(feature.geometry);
-        var drawn = SM.index[layerId] && SM.index[layerId][featureId];
-        var at = point ? bounds.getCenter() : (drawn && drawn.getCenter ? drawn.getCenter() : bounds.getCenter());
-        if (drawn && drawn.getPopup && drawn.getPopup()) {
-          drawn.openPopup(at);  // the feature's own popup: a click on the feature later opens the same one
-        } else {
-          L.popup({ maxWidth: 360, minWidth: 220 }).setLatLng(at).setContent(SM.popupFor(cfg, feature)).openOn(map);
-        }
-        return feature;
-      });
-    };
-  }
 
   /* ---------- the address ---------- */
   var base = view.url || "/map";
