@@ -28,9 +28,8 @@
         style: style, renderer: renderer,
         onEachFeature: function (feature, lyr) {
           var p = feature.properties;
-          var tip = document.createElement("span");
-          tip.textContent = p.kind === "overlap" ? p.rule + " · " + p.overlap_m2 + " m²" : (p.name || "");
-          lyr.bindTooltip(tip, { sticky: true });
+          textSafe.tooltip(lyr, p.kind === "overlap" ? p.rule + " · " + p.overlap_m2 + " m²" : (p.name || ""),
+                           { sticky: true });
         }
       }).addTo(map);
       var project = data.features.filter(function (f) { return f.properties.kind === "project"; });

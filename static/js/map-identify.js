@@ -180,7 +180,7 @@
     }
     box.appendChild(detail);
     select(chosen || 0);
-    popup.setLatLng(latlng).setContent(box).openOn(map);
+    textSafe.content(popup.setLatLng(latlng), box).openOn(map);
     return popup;
   };
 

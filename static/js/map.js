@@ -102,9 +102,8 @@
   function decorate(layerCfg, feature, layer) {
     var label = labelOf(layerCfg, feature);
     if (label !== null) {
-      var tip = el("span", { text: label });
       // Planner-defined layers show their label field on the map; built-ins on hover.
-      layer.bindTooltip(tip, layerCfg.user_layer
+      textSafe.tooltip(layer, label, layerCfg.user_layer
         ? { permanent: true, direction: "center", className: "feature-label" } : { sticky: true });
     }
     SM.index[layerCfg.id][feature.id] = layer;

@@ -33,11 +33,9 @@
   follow(maps.b, maps.a);
 
   function tip(props, which) {
-    var span = document.createElement("span");
     var label = which === "a" ? props.from_label : which === "b" ? props.to_label
       : props.from_label + " → " + props.to_label + "（" + (props.steps > 0 ? "+" : "") + props.steps + "）";
-    span.textContent = props.name + " · " + label;
-    return span;
+    return props.name + " · " + label;
   }
   function pointLayer(which) {
     return L.geoJSON(null, {
@@ -46,7 +44,7 @@
         return L.circleMarker(latlng, { radius: which === "change" ? 6 : 5, weight: 1, color: "#333",
                                         fillColor: colour, fillOpacity: 0.9 });
       },
-      onEachFeature: function (f, layer) { layer.bindTooltip(tip(f.properties, which), { sticky: true }); }
+      onEachFeature: function (f, layer) { textSafe.tooltip(layer, tip(f.properties, which), { sticky: true }); }
     });
   }
   // The zones as a thin backdrop on every map, so the dots have a place.

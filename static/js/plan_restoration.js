@@ -13,9 +13,7 @@
       return L.circleMarker(latlng, { radius: 6, weight: 1, color: "#333", fillColor: f.properties.colour, fillOpacity: 0.9 });
     },
     onEachFeature: function (f, l) {
-      var tip = document.createElement("span");
-      tip.textContent = f.properties.name + " · " + f.properties.status_label;
-      l.bindTooltip(tip, { sticky: true });
+      textSafe.tooltip(l, f.properties.name + " · " + f.properties.status_label, { sticky: true });
     }
   }).addTo(map);
   window.restorationMap = map;

@@ -30,9 +30,7 @@
                                       fillColor: feature.properties.colour, fillOpacity: 0.9 });
     },
     onEachFeature: function (feature, marker) {
-      var tip = document.createElement("span");
-      tip.textContent = feature.properties.name + " · " + feature.properties.stage_label;
-      marker.bindTooltip(tip, { sticky: true });
+      textSafe.tooltip(marker, feature.properties.name + " · " + feature.properties.stage_label, { sticky: true });
     }
   }).addTo(map);
   window.stageMap = map;

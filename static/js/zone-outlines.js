@@ -6,12 +6,6 @@
 
   var COLOURS = { QST: "#c0504d", TX: "#4f81bd", JLS: "#9bbb59" };
 
-  function label(text) {
-    var span = document.createElement("span");
-    span.textContent = text;
-    return span;
-  }
-
   /* Draw the zones of ``url`` on ``map``; resolves to the L.GeoJSON layer (null when they cannot be read). */
   function addTo(map, url) {
     var pane = map.getPane("zoneOutlines") || map.createPane("zoneOutlines");
@@ -33,8 +27,8 @@
       onEachFeature: function (f, shape) {
         var p = f.properties || {};
         if (p.level !== "zone" || !p.name) { return; }
-        shape.bindTooltip(label(p.name), { permanent: true, direction: "center", className: "zone-outline-label",
-                                           pane: "zoneOutlines", interactive: false });
+        textSafe.tooltip(shape, p.name, { permanent: true, direction: "center", className: "zone-outline-label",
+                                     pane: "zoneOutlines", interactive: false });
       }
     }).addTo(map);
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
